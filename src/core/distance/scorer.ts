@@ -1,0 +1,50 @@
+/**
+ * BatchScorer: the one interface an index uses to score candidates against a query, whatever
+ * holds them (float vectors, int8 / binary / PQ codes). Callers write record numbers into
+ * `ids()` from `idsBase`, call `score(count)`, and read distances (lower is closer) from the
+ * returned view at `outBase`. Views are valid until the next write to the underlying store.
+ */
+import type { Metric } from './metric.js';
+import type { RecordStore } from './record-store.js';
+import type { BatchKernel } from './kernels.js';
+
+export interface BatchScorer {
+  readonly maxBatch: number;
+  readonly idsBase: number;
+  readonly outBase: number;
+  ids(): Int32Array;
+  score(count: number): Float32Array;
+}
+
+/** Float vectors scored exactly with the metric's SIMD kernel. */
+export class FloatScorer implements BatchScorer {
+  readonly maxBatch: number;
+  readonly idsBase: number;
+  readonly outBase: number;
+  private readonly kernel: BatchKernel;
+  private readonly lanes: number;
+
+  /** `query` must already be prepared by the metric (normalised for Cosine). */
+  constructor(private readonly store: RecordStore, private readonly metric: Metric, query: Float32Array) {
+    this.maxBatch = store.maxBatch;
+    this.idsBase = store.idsPtr >> 2;
+    this.outBase = store.outPtr >> 2;
+    this.kernel = metric.kernel(store.kernels);
+    this.lanes = store.stride / 16;
+    store.writeQuery(new Uint8Array(query.buffer, query.byteOffset, query.byteLength));
+  }
+
+  ids(): Int32Array {
+    return this.store.i32;
+  }
+
+  score(count: number): Float32Array {
+    const s = this.store;
+    this.kernel(s.queryPtr, s.recordsBase, s.stride, s.idsPtr, count, this.lanes, s.outPtr);
+    const out = s.f32;
+    if (this.metric.negate) {
+      for (let i = this.outBase, end = this.outBase + count; i < end; i++) out[i] = -out[i];
+    }
+    return out;
+  }
+}
