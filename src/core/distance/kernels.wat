@@ -15,54 +15,112 @@
 
   ;; ---- float32 kernels; n4 = padded dimension / 4 -------------------------------------
   (func $l2sq (export "l2sq") (param $a i32) (param $b i32) (param $n4 i32) (result f32)
-    (local $acc v128) (local $d v128) (local $end i32)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $end i32) (local $d v128)
     (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n4) (i32.const 4))))
+    ;; four independent accumulators hide the latency of f32x4.add
+    (block $done4
+      (loop $next4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $a) (i32.const 64)) (local.get $end)))
+        (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.tee $d (f32x4.sub (v128.load (local.get $a)) (v128.load (local.get $b)))) (local.get $d))))
+        (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.tee $d (f32x4.sub (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b)))) (local.get $d))))
+        (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.tee $d (f32x4.sub (v128.load offset=32 (local.get $a)) (v128.load offset=32 (local.get $b)))) (local.get $d))))
+        (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.tee $d (f32x4.sub (v128.load offset=48 (local.get $a)) (v128.load offset=48 (local.get $b)))) (local.get $d))))
+        (local.set $a (i32.add (local.get $a) (i32.const 64)))
+        (local.set $b (i32.add (local.get $b) (i32.const 64)))
+        (br $next4)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
-        (local.set $d (f32x4.sub (v128.load (local.get $a)) (v128.load (local.get $b))))
-        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $d) (local.get $d))))
+        (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.tee $d (f32x4.sub (v128.load (local.get $a)) (v128.load (local.get $b)))) (local.get $d))))
         (local.set $a (i32.add (local.get $a) (i32.const 16)))
         (local.set $b (i32.add (local.get $b) (i32.const 16)))
         (br $next)))
+    (local.set $acc0 (f32x4.add (f32x4.add (local.get $acc0) (local.get $acc1)) (f32x4.add (local.get $acc2) (local.get $acc3))))
     (f32.add
-      (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-      (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+      (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0)))))
 
   (func $dot (export "dot") (param $a i32) (param $b i32) (param $n4 i32) (result f32)
-    (local $acc v128) (local $end i32)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $end i32) (local $d v128)
     (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n4) (i32.const 4))))
+    ;; four independent accumulators hide the latency of f32x4.add
+    (block $done4
+      (loop $next4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $a) (i32.const 64)) (local.get $end)))
+        (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+        (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b)))))
+        (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (v128.load offset=32 (local.get $a)) (v128.load offset=32 (local.get $b)))))
+        (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (v128.load offset=48 (local.get $a)) (v128.load offset=48 (local.get $b)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 64)))
+        (local.set $b (i32.add (local.get $b) (i32.const 64)))
+        (br $next4)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
-        (local.set $acc (f32x4.add (local.get $acc)
-          (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+        (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
         (local.set $a (i32.add (local.get $a) (i32.const 16)))
         (local.set $b (i32.add (local.get $b) (i32.const 16)))
         (br $next)))
+    (local.set $acc0 (f32x4.add (f32x4.add (local.get $acc0) (local.get $acc1)) (f32x4.add (local.get $acc2) (local.get $acc3))))
     (f32.add
-      (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-      (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+      (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0)))))
 
   (func $l1 (export "l1") (param $a i32) (param $b i32) (param $n4 i32) (result f32)
-    (local $acc v128) (local $end i32)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $end i32) (local $d v128)
     (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n4) (i32.const 4))))
+    ;; four independent accumulators hide the latency of f32x4.add
+    (block $done4
+      (loop $next4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $a) (i32.const 64)) (local.get $end)))
+        (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.abs (f32x4.sub (v128.load (local.get $a)) (v128.load (local.get $b))))))
+        (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.abs (f32x4.sub (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b))))))
+        (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.abs (f32x4.sub (v128.load offset=32 (local.get $a)) (v128.load offset=32 (local.get $b))))))
+        (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.abs (f32x4.sub (v128.load offset=48 (local.get $a)) (v128.load offset=48 (local.get $b))))))
+        (local.set $a (i32.add (local.get $a) (i32.const 64)))
+        (local.set $b (i32.add (local.get $b) (i32.const 64)))
+        (br $next4)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
-        (local.set $acc (f32x4.add (local.get $acc)
-          (f32x4.abs (f32x4.sub (v128.load (local.get $a)) (v128.load (local.get $b))))))
+        (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.abs (f32x4.sub (v128.load (local.get $a)) (v128.load (local.get $b))))))
         (local.set $a (i32.add (local.get $a) (i32.const 16)))
         (local.set $b (i32.add (local.get $b) (i32.const 16)))
         (br $next)))
+    (local.set $acc0 (f32x4.add (f32x4.add (local.get $acc0) (local.get $acc1)) (f32x4.add (local.get $acc2) (local.get $acc3))))
     (f32.add
-      (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-      (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+      (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0)))))
+
+  ;; Touches every 64-byte line of the records about to be scored, before scoring them. The
+  ;; loads are independent, so the CPU fetches many lines from DRAM at once (memory-level
+  ;; parallelism) instead of one record after another: WebAssembly has no prefetch
+  ;; instruction, and HNSW reads records in random order.
+  (func $touch (param $base i32) (param $stride i32) (param $ids i32) (param $count i32)
+    (local $end i32) (local $p i32) (local $lineEnd i32)
+    (local.set $end (i32.add (local.get $ids) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $ids) (local.get $end)))
+        (local.set $p (i32.add (local.get $base) (i32.mul (i32.load (local.get $ids)) (local.get $stride))))
+        (local.set $lineEnd (i32.add (local.get $p) (local.get $stride)))
+        (block $linesDone
+          (loop $nextLine
+            (br_if $linesDone (i32.ge_u (local.get $p) (local.get $lineEnd)))
+            (drop (i32.load8_u (local.get $p)))
+            (local.set $p (i32.add (local.get $p) (i32.const 64)))
+            (br $nextLine)))
+        (local.set $ids (i32.add (local.get $ids) (i32.const 4)))
+        (br $next))))
 
   ;; Batched float kernels: out[i] = kernel(q, base + ids[i] * stride)
   (func (export "l2sq_batch") (param $q i32) (param $base i32) (param $stride i32)
         (param $ids i32) (param $count i32) (param $n4 i32) (param $out i32)
     (local $end i32)
+    (call $touch (local.get $base) (local.get $stride) (local.get $ids) (local.get $count))
     (local.set $end (i32.add (local.get $ids) (i32.shl (local.get $count) (i32.const 2))))
     (block $done
       (loop $next
@@ -78,6 +136,7 @@
   (func (export "dot_batch") (param $q i32) (param $base i32) (param $stride i32)
         (param $ids i32) (param $count i32) (param $n4 i32) (param $out i32)
     (local $end i32)
+    (call $touch (local.get $base) (local.get $stride) (local.get $ids) (local.get $count))
     (local.set $end (i32.add (local.get $ids) (i32.shl (local.get $count) (i32.const 2))))
     (block $done
       (loop $next
@@ -93,6 +152,7 @@
   (func (export "l1_batch") (param $q i32) (param $base i32) (param $stride i32)
         (param $ids i32) (param $count i32) (param $n4 i32) (param $out i32)
     (local $end i32)
+    (call $touch (local.get $base) (local.get $stride) (local.get $ids) (local.get $count))
     (local.set $end (i32.add (local.get $ids) (i32.shl (local.get $count) (i32.const 2))))
     (block $done
       (loop $next

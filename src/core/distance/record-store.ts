@@ -6,9 +6,11 @@
  *   [0, scratchBytes)                 query slot, id list (i32[maxBatch]), out (f32/i32[maxBatch])
  *   [recordsBase, +capacity*stride)   record i at recordsBase + i * stride
  *
- * Invariant: typed-array views are never cached across a `memory.grow()` (which detaches
- * them); every accessor re-derives its view when the buffer changed. Growth doubles, so
- * appends are amortised O(1).
+ * Invariant: typed-array views are never used across a `memory.grow()` (which detaches
+ * them): this store is the only code that grows its memory, and it re-derives its views
+ * right after growing, so the accessors are plain field reads (they sit on the hot path of
+ * every search). Callers must re-read an accessor after any call that may grow the store.
+ * Growth doubles, so appends are amortised O(1).
  */
 import type { Kernels } from './kernels.js';
 
@@ -71,6 +73,7 @@ export class RecordStore {
     const memory = this.kernels.memory;
     const havePages = memory.buffer.byteLength / PAGE_BYTES;
     if (neededPages > havePages) memory.grow(neededPages - havePages);
+    this.refreshViews();
     this.recordCapacity = Math.floor((memory.buffer.byteLength - this.recordsBase) / this.stride);
   }
 
@@ -84,19 +87,16 @@ export class RecordStore {
     }
   }
 
-  /** Float32 view of the whole memory (index = byte offset / 4). Re-derive after any growth. */
+  /** Float32 view of the whole memory (index = byte offset / 4). */
   get f32(): Float32Array {
-    this.refreshViews();
     return this.f32View;
   }
 
   get i32(): Int32Array {
-    this.refreshViews();
     return this.i32View;
   }
 
   get u8(): Uint8Array {
-    this.refreshViews();
     return this.u8View;
   }
 
