@@ -1,0 +1,257 @@
+/**
+ * Database: the root of the engine. Owns the data directory:
+ *
+ *   <path>/catalog.json                 collections (name → config) and aliases, replaced atomically
+ *   <path>/collections/<name>/          one directory per shard (points.db, index.ckpt)
+ *   <path>/snapshots/<collection>/      collection snapshots
+ *
+ * @example
+ *   const db = await Database.open({ path: './data' });
+ *   await db.createCollection('docs', { vectors: { size: 4, distance: 'Cosine' } });
+ *   await db.collection('docs').upsert({ points: [{ id: 1, vector: [0.1, 0.2, 0.3, 0.4], payload: { lang: 'en' } }] });
+ *   const hits = db.collection('docs').search({ vector: [0.1, 0.2, 0.3, 0.4], limit: 3 });
+ *   await db.close();
+ */
+import { mkdir, rm, rename, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RvError } from '../errors.js';
+import type { BlobCodec, Durability } from '../storage/index.js';
+import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.js';
+import { applyCollectionUpdate, parseCreateCollection, type CollectionConfig } from './collection-config.js';
+import { Collection } from './collection.js';
+import { DEFAULT_LIMITS, type EngineLimits } from './limits.js';
+import { Shard, type EngineLogger } from './shard.js';
+import { isObject } from './input.js';
+import { parseQuantizationConfig } from '../core/quantization/index.js';
+
+export interface DatabaseOptions {
+  path: string;
+  durability?: Durability;
+  limits?: Partial<EngineLimits>;
+  logger?: EngineLogger;
+  /** Seals every stored blob (the security layer supplies AES-256-GCM). */
+  codec?: BlobCodec;
+  /** Tuning for tests: milliseconds of graph linking per event-loop turn. */
+  indexSliceMs?: number;
+}
+
+interface Catalog {
+  version: 1;
+  collections: Record<string, CollectionConfig>;
+  aliases: Record<string, string>;
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+export class Database {
+  readonly path: string;
+  readonly limits: EngineLimits;
+  private readonly options: DatabaseOptions;
+  private catalog: Catalog;
+  private readonly collections = new Map<string, Collection>();
+  private readonly log: EngineLogger;
+  private closed = false;
+  /** Serialises catalog changes (create/delete/alias) so two never interleave. */
+  private catalogLock: Promise<unknown> = Promise.resolve();
+
+  private constructor(options: DatabaseOptions, catalog: Catalog) {
+    this.path = options.path;
+    this.options = options;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.catalog = catalog;
+    this.log = options.logger ?? (() => undefined);
+  }
+
+  static async open(options: DatabaseOptions): Promise<Database> {
+    await mkdir(join(options.path, 'collections'), { recursive: true });
+    const text = await readFileIfExists(join(options.path, 'catalog.json'));
+    let catalog: Catalog = { version: 1, collections: {}, aliases: {} };
+    if (text !== undefined) {
+      try {
+        catalog = JSON.parse(text) as Catalog;
+      } catch (cause) {
+        throw new RvError('RV_STORAGE_CORRUPTED', `${join(options.path, 'catalog.json')} is not valid JSON`, { cause });
+      }
+    }
+    const db = new Database(options, catalog);
+    for (const [name, config] of Object.entries(catalog.collections)) {
+      db.collections.set(name, await db.openCollection(name, config));
+    }
+    return db;
+  }
+
+  private collectionDir(name: string): string {
+    return join(this.path, 'collections', name);
+  }
+
+  private async openCollection(name: string, config: CollectionConfig): Promise<Collection> {
+    const dir = this.collectionDir(name);
+    await mkdir(dir, { recursive: true });
+    const shard = await Shard.open({
+      dir, config, durability: this.options.durability, codec: this.options.codec,
+      logger: (level, message, fields) => this.log(level, message, { collection: name, ...fields }),
+      indexSliceMs: this.options.indexSliceMs,
+    });
+    return new Collection(name, config, shard, this.limits);
+  }
+
+  private async saveCatalog(catalog: Catalog): Promise<void> {
+    await writeFileAtomic(join(this.path, 'catalog.json'), JSON.stringify(catalog, null, 2));
+    this.catalog = catalog;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.catalogLock.then(fn, fn);
+    this.catalogLock = run.catch(() => undefined);
+    return run;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new RvError('RV_DATABASE_CLOSED', 'the database is closed');
+  }
+
+  validateName(name: unknown, what = 'collection name'): string {
+    if (typeof name !== 'string' || name.length === 0 || name.length > this.limits.maxCollectionNameLength || !NAME_PATTERN.test(name)) {
+      throw new RvError('RV_COLLECTION_NAME', `${what} ${JSON.stringify(name)} is invalid: 1 to ${this.limits.maxCollectionNameLength} characters of A-Z a-z 0-9 _ . - , not starting with . or -`, { details: { field: 'collection_name' } });
+    }
+    return name;
+  }
+
+  listCollections(): string[] {
+    return [...this.collections.keys()].sort();
+  }
+
+  /** Resolves an alias or a name to the collection. */
+  collection(nameOrAlias: string): Collection {
+    this.assertOpen();
+    const name = this.catalog.aliases[nameOrAlias] ?? nameOrAlias;
+    const collection = this.collections.get(name);
+    if (collection === undefined) throw new RvError('RV_COLLECTION_NOT_FOUND', `Not found: Collection \`${nameOrAlias}\` doesn't exist!`, { details: { collection: nameOrAlias } });
+    return collection;
+  }
+
+  hasCollection(nameOrAlias: string): boolean {
+    return this.collections.has(this.catalog.aliases[nameOrAlias] ?? nameOrAlias);
+  }
+
+  async createCollection(nameInput: unknown, body: unknown): Promise<Collection> {
+    this.assertOpen();
+    const name = this.validateName(nameInput);
+    const config = parseCreateCollection(body, this.limits);
+    // Validate the quantization config now, not when the background builder first runs.
+    if (config.quantization_config !== null) parseQuantizationConfig(config.quantization_config);
+    return this.exclusive(async () => {
+      if (this.collections.has(name) || name in this.catalog.aliases) {
+        throw new RvError('RV_COLLECTION_EXISTS', `Wrong input: Collection \`${name}\` already exists!`, { details: { collection: name } });
+      }
+      await rm(this.collectionDir(name), { recursive: true, force: true });
+      const collection = await this.openCollection(name, config);
+      try {
+        await this.saveCatalog({ ...this.catalog, collections: { ...this.catalog.collections, [name]: config } });
+      } catch (error) {
+        await collection.shard.close({ checkpoint: false });
+        throw error;
+      }
+      this.collections.set(name, collection);
+      this.log('info', 'collection created', { collection: name });
+      return collection;
+    });
+  }
+
+  async updateCollection(nameInput: string, body: unknown): Promise<void> {
+    this.assertOpen();
+    return this.exclusive(async () => {
+      const collection = this.collection(nameInput);
+      const config = applyCollectionUpdate(collection.config, body);
+      await this.saveCatalog({ ...this.catalog, collections: { ...this.catalog.collections, [collection.name]: config } });
+      collection.setConfig(config);
+    });
+  }
+
+  /** Deletes a collection and its aliases; false when it did not exist. */
+  async deleteCollection(nameInput: string): Promise<boolean> {
+    this.assertOpen();
+    return this.exclusive(async () => {
+      const collection = this.collections.get(nameInput);
+      if (collection === undefined) return false;
+      const aliases = Object.fromEntries(Object.entries(this.catalog.aliases).filter(([, target]) => target !== nameInput));
+      const { [nameInput]: _removed, ...collections } = this.catalog.collections;
+      await this.saveCatalog({ ...this.catalog, collections, aliases });
+      this.collections.delete(nameInput);
+      await collection.shard.close({ checkpoint: false });
+      const trash = join(this.path, 'collections', `.deleted-${nameInput}-${Date.now()}`);
+      await rename(this.collectionDir(nameInput), trash);
+      await rm(trash, { recursive: true, force: true });
+      this.log('info', 'collection deleted', { collection: nameInput });
+      return true;
+    });
+  }
+
+  /**
+   * Qdrant's alias actions, applied atomically (all or none):
+   * `[{create_alias: {collection_name, alias_name}}, {delete_alias: {alias_name}}, {rename_alias: {old_alias_name, new_alias_name}}]`.
+   */
+  async updateAliases(actions: unknown): Promise<void> {
+    this.assertOpen();
+    if (!Array.isArray(actions)) throw new RvError('RV_INVALID_ARGUMENT', 'actions must be a list of alias operations', { details: { field: 'actions' } });
+    return this.exclusive(async () => {
+      const aliases = { ...this.catalog.aliases };
+      actions.forEach((action: unknown, i: number) => {
+        if (!isObject(action) || Object.keys(action).length !== 1) throw new RvError('RV_INVALID_ARGUMENT', `actions[${i}] must have one key: create_alias, delete_alias or rename_alias`, { details: { field: `actions[${i}]` } });
+        const [kind, value] = Object.entries(action)[0];
+        const v = isObject(value) ? value : {};
+        if (kind === 'create_alias') {
+          const alias = this.validateName(v.alias_name, 'alias name');
+          const target = String(v.collection_name);
+          if (!this.collections.has(target)) throw new RvError('RV_COLLECTION_NOT_FOUND', `Not found: Collection \`${target}\` doesn't exist!`, { details: { collection: target } });
+          if (this.collections.has(alias)) throw new RvError('RV_ALIAS_EXISTS', `alias ${alias}: a collection has that name`, { details: { alias } });
+          aliases[alias] = target;
+        } else if (kind === 'delete_alias') {
+          const alias = String(v.alias_name);
+          if (!(alias in aliases)) throw new RvError('RV_ALIAS_NOT_FOUND', `Not found: Alias \`${alias}\` doesn't exist!`, { details: { alias } });
+          delete aliases[alias];
+        } else if (kind === 'rename_alias') {
+          const from = String(v.old_alias_name);
+          const to = this.validateName(v.new_alias_name, 'alias name');
+          if (!(from in aliases)) throw new RvError('RV_ALIAS_NOT_FOUND', `Not found: Alias \`${from}\` doesn't exist!`, { details: { alias: from } });
+          if (this.collections.has(to)) throw new RvError('RV_ALIAS_EXISTS', `alias ${to}: a collection has that name`, { details: { alias: to } });
+          aliases[to] = aliases[from];
+          delete aliases[from];
+        } else {
+          throw new RvError('RV_INVALID_ARGUMENT', `actions[${i}]: unknown alias action "${kind}"`, { details: { field: `actions[${i}]` } });
+        }
+      });
+      await this.saveCatalog({ ...this.catalog, aliases });
+    });
+  }
+
+  listAliases(collection?: string): { alias_name: string; collection_name: string }[] {
+    return Object.entries(this.catalog.aliases)
+      .filter(([, target]) => collection === undefined || target === collection)
+      .map(([alias_name, collection_name]) => ({ alias_name, collection_name }))
+      .sort((a, b) => a.alias_name.localeCompare(b.alias_name));
+  }
+
+  /** Bytes on disk under the data directory's collections. */
+  async diskBytes(): Promise<number> {
+    let total = 0;
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else total += (await stat(path)).size;
+      }
+    };
+    await walk(join(this.path, 'collections'));
+    return total;
+  }
+
+  /** Closes every collection (final checkpoints); the database is unusable afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.catalogLock;
+    this.closed = true;
+    for (const collection of this.collections.values()) await collection.shard.close();
+    this.collections.clear();
+  }
+}

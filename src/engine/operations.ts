@@ -1,0 +1,71 @@
+/**
+ * Point operations: what the op log records and every replica applies, in order.
+ * Operations are validated completely before they are appended (ids normalised, vectors
+ * checked and prepared); applying one is deterministic given the shard's state.
+ *
+ * Encoding: UTF-8 JSON with a version field; vectors are stored prepared (normalised for
+ * Cosine), as base64 of little-endian float32, which round-trips floats exactly.
+ */
+import { RvError } from '../errors.js';
+import type { Filter } from '../core/filter/index.js';
+import type { Payload, PointId } from '../core/types.js';
+
+export interface PointWrite {
+  id: PointId;
+  /** Prepared vector. */
+  vector: Float32Array;
+  payload: Payload | null;
+}
+
+/** Which points an operation touches: explicit ids or a filter evaluated at apply time. */
+export type PointSelector = { points: PointId[] } | { filter: Filter };
+
+export type Operation =
+  | { type: 'upsert'; points: PointWrite[] }
+  | { type: 'delete'; selector: PointSelector }
+  | { type: 'set_payload'; selector: PointSelector; payload: Payload; key?: string }
+  | { type: 'overwrite_payload'; selector: PointSelector; payload: Payload }
+  | { type: 'delete_payload'; selector: PointSelector; keys: string[] }
+  | { type: 'clear_payload'; selector: PointSelector }
+  | { type: 'update_vectors'; points: { id: PointId; vector: Float32Array }[] }
+  | { type: 'delete_vectors'; selector: PointSelector }
+  | { type: 'create_payload_index'; field: string; schema: unknown }
+  | { type: 'delete_payload_index'; field: string };
+
+const FORMAT_VERSION = 1;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function vectorToBase64(vector: Float32Array): string {
+  const bytes = new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+function vectorFromBase64(text: string): Float32Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new Float32Array(bytes.buffer);
+}
+
+/** Serialises an operation for the op log. */
+export function encodeOperation(op: Operation): Uint8Array {
+  const replacer = (_key: string, value: unknown): unknown => (value instanceof Float32Array ? { $f32: vectorToBase64(value) } : value);
+  return encoder.encode(JSON.stringify({ v: FORMAT_VERSION, op }, replacer));
+}
+
+/** Parses an op-log record; a record that does not parse is corruption, never skipped. */
+export function decodeOperation(record: Uint8Array): Operation {
+  try {
+    const parsed = JSON.parse(decoder.decode(record), (_key, value: unknown) => {
+      if (typeof value === 'object' && value !== null && '$f32' in value) return vectorFromBase64((value as { $f32: string }).$f32);
+      return value;
+    }) as { v: number; op: Operation };
+    if (parsed.v !== FORMAT_VERSION) throw new Error(`unknown operation format version ${parsed.v}`);
+    return parsed.op;
+  } catch (cause) {
+    throw new RvError('RV_STORAGE_CORRUPTED', `op-log record does not decode: ${(cause as Error).message}`, { cause });
+  }
+}

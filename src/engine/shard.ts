@@ -1,0 +1,620 @@
+/**
+ * A shard: one SQLite point store + op log (storage/), one HNSW index over its vectors,
+ * payloads and payload indexes in memory, and the write path of ARCHITECTURE.md:
+ *
+ *   commit(op):   queued; a group commit takes every queued operation, plans each against
+ *                 the state (+ the batch's earlier ones), appends it to the op log, writes its
+ *                 rows and the applied sequence — all in one SQLite transaction — then applies
+ *                 the effects to memory. A failed plan rejects that operation alone, before
+ *                 anything of it is written; a failed transaction rejects the batch and leaves
+ *                 memory untouched. Nothing is ever half-applied.
+ *   applyAt(seq, record): the same apply step for an op log that lives elsewhere (the cluster's
+ *                 JetStream stream assigns the sequence). Idempotent: seq <= applied is skipped.
+ *
+ * Open = load the index checkpoint (if valid) and reconcile it with the point store, which is
+ * always exactly at the applied sequence: points whose stored vector differs from the
+ * checkpoint's are re-indexed, points gone are tombstoned. This is equivalent to replaying the
+ * ops newer than the checkpoint, and idempotent by construction. (Deviation from
+ * ARCHITECTURE.md's "replay newer ops", which needs the same op log on every replica.)
+ */
+import { join } from 'node:path';
+import { RvError, isRvError } from '../errors.js';
+import { HnswIndex } from '../core/index/hnsw-index.js';
+import { exactSearch, type Neighbor } from '../core/index/exact-scan.js';
+import { metricFor, type Metric } from '../core/distance/metric.js';
+import type { Filter, PointMatcher } from '../core/filter/index.js';
+import { PayloadIndexSet, parsePayloadFieldSchema } from '../core/payload-index/index.js';
+import { createQuantizer, type Quantizer } from '../core/quantization/index.js';
+import type { Payload, PointId } from '../core/types.js';
+import { ShardStore, readChecksummedFile, writeChecksummedFile, type BlobCodec, type Durability } from '../storage/index.js';
+import { fullScanThresholdPoints, type CollectionConfig } from './collection-config.js';
+import { decodeOperation, encodeOperation, type Operation } from './operations.js';
+import { planOperation, type Effect } from './apply-operation.js';
+import { PointState, StateOverlay } from './point-state.js';
+import { comparePointIds, pointIdFromKey, pointKey } from './point-id.js';
+
+export type EngineLogger = (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+
+export interface ShardOptions {
+  dir: string;
+  config: CollectionConfig;
+  durability?: Durability;
+  codec?: BlobCodec;
+  logger?: EngineLogger;
+  /** Milliseconds of graph linking per event-loop turn (default 4). */
+  indexSliceMs?: number;
+  /** Write an index checkpoint after this many applied operations (default 20,000). */
+  checkpointEveryOps?: number;
+}
+
+export interface SearchParams {
+  /** Prepared query vector (the metric's prepare() applied). */
+  vector: Float32Array;
+  limit: number;
+  offset?: number;
+  filter?: Filter;
+  hnswEf?: number;
+  exact?: boolean;
+  scoreThreshold?: number;
+  quantization?: { ignore?: boolean; rescore?: boolean; oversampling?: number };
+}
+
+export interface ScoredInternal {
+  internalId: number;
+  score: number;
+}
+
+export interface ShardPoint {
+  id: PointId;
+  version: number;
+  payload: Payload | null;
+  vector: Float32Array | undefined;
+}
+
+const CHECKPOINT_FILE = 'index.ckpt';
+const CHECKPOINT_KIND = 'ruvector-hnsw';
+const META_PAYLOAD_INDEXES = 'payload_indexes';
+const MAX_OPS_PER_TRANSACTION = 1000;
+const QUANTIZER_MIN_POINTS = 256;
+const QUANTIZER_SAMPLE = 10000;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+interface QueuedOp {
+  op: Operation;
+  resolve: (seq: number) => void;
+  reject: (error: unknown) => void;
+}
+
+export class Shard {
+  readonly dir: string;
+  readonly metric: Metric;
+  private config: CollectionConfig;
+  private readonly store: ShardStore;
+  private index: HnswIndex;
+  private readonly state = new PointState();
+  private readonly payloadIndexes = new PayloadIndexSet();
+  private indexDefinitions: Record<string, unknown> = {};
+  private quantizer: Quantizer | undefined;
+  private appliedSeq: number;
+  private checkpointSeq = 0;
+  private readonly log: EngineLogger;
+  private readonly sliceMs: number;
+  private readonly checkpointEveryOps: number;
+  private queue: QueuedOp[] = [];
+  private flushScheduled = false;
+  private indexerScheduled = false;
+  private checkpointing: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(options: ShardOptions, store: ShardStore, index: HnswIndex) {
+    this.dir = options.dir;
+    this.config = options.config;
+    this.metric = metricFor(options.config.vectors.distance);
+    this.store = store;
+    this.index = index;
+    this.appliedSeq = store.getAppliedSeq();
+    this.log = options.logger ?? (() => undefined);
+    this.sliceMs = options.indexSliceMs ?? 4;
+    this.checkpointEveryOps = options.checkpointEveryOps ?? 20000;
+  }
+
+  private static newIndex(config: CollectionConfig): HnswIndex {
+    return new HnswIndex({
+      dim: config.vectors.size,
+      metric: metricFor(config.vectors.distance),
+      m: config.hnsw_config.m === 0 ? 16 : config.hnsw_config.m,
+      efConstruction: config.hnsw_config.ef_construct,
+    });
+  }
+
+  /** Opens (or creates) the shard in `dir`, loading the checkpoint and reconciling it with the store. */
+  static async open(options: ShardOptions): Promise<Shard> {
+    const store = ShardStore.open({ path: join(options.dir, 'points.db'), durability: options.durability, codec: options.codec });
+    const log = options.logger ?? (() => undefined);
+    const metric = metricFor(options.config.vectors.distance);
+    let index: HnswIndex | undefined;
+    let checkpointSeq = 0;
+    try {
+      const file = await readChecksummedFile(join(options.dir, CHECKPOINT_FILE), CHECKPOINT_KIND, 'RV_CHECKPOINT_CORRUPTED');
+      if (file !== undefined) {
+        const header = file.header as { index: HnswIndex['save'] extends () => infer S ? S extends { header: infer H } ? H : never : never; seq: number };
+        index = HnswIndex.load({ header: header.index, sections: file.sections }, { metric });
+        if (index.dim !== options.config.vectors.size) throw new RvError('RV_CHECKPOINT_CORRUPTED', 'checkpoint dimension does not match the collection');
+        checkpointSeq = header.seq;
+      }
+    } catch (error) {
+      log('warn', 'index checkpoint unusable, rebuilding the index from the point store', { dir: options.dir, error: (error as Error).message });
+      index = undefined;
+    }
+    const shard = new Shard(options, store, index ?? Shard.newIndex(options.config));
+    shard.checkpointSeq = checkpointSeq;
+    try {
+      shard.loadFromStore(index !== undefined);
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+    shard.scheduleIndexer();
+    return shard;
+  }
+
+  private loadFromStore(fromCheckpoint: boolean): void {
+    const definitions = this.store.getMeta(META_PAYLOAD_INDEXES);
+    this.indexDefinitions = definitions === undefined ? {} : JSON.parse(decoder.decode(definitions)) as Record<string, unknown>;
+    for (const [field, schema] of Object.entries(this.indexDefinitions)) this.payloadIndexes.createIndex(field, schema);
+    const started = Date.now();
+    let loaded = 0;
+    let reindexed = 0;
+    const dim = this.config.vectors.size;
+    for (const row of this.store.iteratePoints()) {
+      const id = pointIdFromKey(row.pointKey);
+      const payload = row.payload === null ? null : JSON.parse(decoder.decode(row.payload)) as Payload;
+      this.state.set(row.internalId, id, payload, row.version);
+      if (payload !== null) this.payloadIndexes.add(row.internalId, payload);
+      if (row.vector.length === dim * 4) {
+        const vector = new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength));
+        const indexed = fromCheckpoint ? this.index.vectorOf(row.internalId) : undefined;
+        if (indexed === undefined || !sameVector(indexed, vector)) {
+          this.index.upsert(row.internalId, vector, row.version);
+          reindexed++;
+        }
+      } else if (this.index.isLive(row.internalId)) {
+        this.index.delete(row.internalId);
+      }
+      loaded++;
+      if (loaded % 100000 === 0) this.log('info', 'loading shard', { dir: this.dir, points: loaded });
+    }
+    // Checkpoint entries whose point is gone since the checkpoint.
+    for (const internalId of this.index.liveIds()) {
+      if (this.state.pointIds[internalId] === undefined) this.index.delete(internalId);
+    }
+    this.state.rebuildFreeList();
+    this.log('info', 'shard opened', {
+      dir: this.dir, points: loaded, appliedSeq: this.appliedSeq, fromCheckpoint, checkpointSeq: this.checkpointSeq,
+      toIndex: reindexed, ms: Date.now() - started,
+    });
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  /** Appends `op` to the local op log and applies it (group-committed). Resolves with its sequence. */
+  commit(op: Operation): Promise<number> {
+    if (this.closed) return Promise.reject(new RvError('RV_DATABASE_CLOSED', 'the shard is closed'));
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ op, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private planContext(overlay: StateOverlay) {
+    return {
+      overlay,
+      compile: (filter: Filter): PointMatcher => this.compile(filter),
+      checkIndexSchema: (_field: string, schema: unknown): void => { parsePayloadFieldSchema(schema); },
+    };
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_OPS_PER_TRANSACTION);
+      const overlay = new StateOverlay(this.state, (id) => this.index.vectorOf(id));
+      const outcomes: ({ seq: number; effects: Effect[] } | { error: unknown })[] = [];
+      try {
+        this.store.transaction(() => {
+          for (const item of batch) {
+            let effects: Effect[];
+            try {
+              effects = planOperation(item.op, this.planContext(overlay));
+            } catch (error) {
+              if (!isRvError(error)) throw error;
+              outcomes.push({ error });
+              continue;
+            }
+            const [seq] = this.store.appendOps([encodeOperation(item.op)]);
+            this.writeEffects(effects, seq, overlay);
+            outcomes.push({ seq, effects });
+          }
+          const last = outcomes.findLast((o) => 'seq' in o);
+          if (last !== undefined && 'seq' in last) this.store.setAppliedSeq(last.seq);
+        });
+      } catch (error) {
+        this.log('error', 'write batch failed, nothing of it was applied', { dir: this.dir, ops: batch.length, error: (error as Error).message });
+        for (const item of batch) item.reject(error);
+        continue;
+      }
+      this.state.freeIds.splice(this.state.freeIds.length - overlay.freeIdsTaken, overlay.freeIdsTaken);
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i];
+        if ('error' in outcome) {
+          item.reject(outcome.error);
+          return;
+        }
+        this.applyEffects(outcome.effects, outcome.seq);
+        item.resolve(outcome.seq);
+      });
+    }
+    this.scheduleIndexer();
+  }
+
+  /**
+   * Applies an operation whose sequence was assigned by an op log elsewhere. Operations at or
+   * below the applied sequence are skipped (replays are idempotent); a gap is an error.
+   */
+  applyAt(seq: number, record: Uint8Array): boolean {
+    if (seq <= this.appliedSeq) return false;
+    if (seq !== this.appliedSeq + 1) {
+      throw new RvError('RV_OPLOG_GAP', `operation ${seq} arrived but the shard has applied up to ${this.appliedSeq}`, { details: { seq, applied: this.appliedSeq } });
+    }
+    const op = decodeOperation(record);
+    const overlay = new StateOverlay(this.state, (id) => this.index.vectorOf(id));
+    let effects: Effect[] = [];
+    try {
+      effects = planOperation(op, this.planContext(overlay));
+    } catch (error) {
+      // Deterministic rejection: every replica rejects it the same way; it still takes its sequence.
+      if (!isRvError(error)) throw error;
+      effects = [];
+    }
+    this.store.transaction(() => {
+      this.store.appendOpAt(seq, record);
+      this.writeEffects(effects, seq, overlay);
+      this.store.setAppliedSeq(seq);
+    });
+    this.state.freeIds.splice(this.state.freeIds.length - overlay.freeIdsTaken, overlay.freeIdsTaken);
+    this.applyEffects(effects, seq);
+    this.scheduleIndexer();
+    return true;
+  }
+
+  /** Writes effects as rows; `overlay` supplies unchanged vectors (an earlier op of the batch may have set them). */
+  private writeEffects(effects: Effect[], seq: number, overlay: StateOverlay): void {
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'put': {
+          const vector = effect.vector === undefined ? overlay.vectorOf(effect.internalId) : effect.vector;
+          this.store.putPoint({
+            internalId: effect.internalId,
+            pointKey: pointKey(effect.id),
+            version: seq,
+            vector: vector === null || vector === undefined ? new Uint8Array(0) : new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength),
+            payload: effect.payload === null ? null : encoder.encode(JSON.stringify(effect.payload)),
+          });
+          break;
+        }
+        case 'remove':
+          this.store.deletePoint(effect.internalId);
+          break;
+        case 'create_index':
+          this.store.setMeta(META_PAYLOAD_INDEXES, encoder.encode(JSON.stringify({ ...this.indexDefinitions, [effect.field]: effect.schema })));
+          break;
+        case 'drop_index': {
+          const { [effect.field]: _dropped, ...rest } = this.indexDefinitions;
+          this.store.setMeta(META_PAYLOAD_INDEXES, encoder.encode(JSON.stringify(rest)));
+          break;
+        }
+      }
+    }
+  }
+
+  private applyEffects(effects: Effect[], seq: number): void {
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'put': {
+          if (!effect.isNew && effect.previousPayload !== null) this.payloadIndexes.remove(effect.internalId, effect.previousPayload);
+          if (effect.payload !== null) this.payloadIndexes.add(effect.internalId, effect.payload);
+          this.state.set(effect.internalId, effect.id, effect.payload, seq);
+          if (effect.vector === null) this.index.delete(effect.internalId);
+          else if (effect.vector !== undefined) {
+            this.index.upsert(effect.internalId, effect.vector, seq);
+            if (this.quantizer?.trained === true) this.quantizer.set(effect.internalId, effect.vector);
+          }
+          break;
+        }
+        case 'remove':
+          if (effect.previousPayload !== null) this.payloadIndexes.remove(effect.internalId, effect.previousPayload);
+          this.index.delete(effect.internalId);
+          this.state.remove(effect.internalId);
+          break;
+        case 'create_index': {
+          this.indexDefinitions = { ...this.indexDefinitions, [effect.field]: effect.schema };
+          this.payloadIndexes.createIndex(effect.field, effect.schema, this.payloadEntries());
+          break;
+        }
+        case 'drop_index': {
+          const { [effect.field]: _dropped, ...rest } = this.indexDefinitions;
+          this.indexDefinitions = rest;
+          if (this.payloadIndexes.has(effect.field)) this.payloadIndexes.dropIndex(effect.field);
+          break;
+        }
+      }
+    }
+    this.appliedSeq = seq;
+  }
+
+  private *payloadEntries(): Generator<readonly [number, Payload]> {
+    for (const internalId of this.state.keyToId.values()) {
+      const payload = this.state.payloads[internalId];
+      if (payload !== null && payload !== undefined) yield [internalId, payload];
+    }
+  }
+
+  // ------------------------------------------------------------------ background indexing
+
+  private scheduleIndexer(): void {
+    if (this.indexerScheduled || this.closed) return;
+    if (this.index.pendingLinks === 0 && !this.needsVacuum() && !this.needsQuantizer() && !this.needsCheckpoint()) return;
+    this.indexerScheduled = true;
+    setImmediate(() => this.indexerStep());
+  }
+
+  private needsVacuum(): boolean {
+    const optimizers = this.config.optimizers_config;
+    return this.index.deletedRatio > optimizers.deleted_threshold && this.index.indexedCount >= optimizers.vacuum_min_vector_number;
+  }
+
+  private needsQuantizer(): boolean {
+    return this.config.quantization_config !== null && this.quantizer === undefined && this.index.count >= QUANTIZER_MIN_POINTS;
+  }
+
+  private needsCheckpoint(): boolean {
+    return this.checkpointing === undefined && this.appliedSeq - this.checkpointSeq >= this.checkpointEveryOps;
+  }
+
+  /** One slice of background work: link pending nodes for a few ms, then vacuum/quantize/checkpoint when due. */
+  private indexerStep(): void {
+    this.indexerScheduled = false;
+    if (this.closed) return;
+    try {
+      if (this.index.pendingLinks > 0) {
+        const deadline = performance.now() + this.sliceMs;
+        this.index.linkPending(() => performance.now() >= deadline);
+      } else if (this.needsVacuum()) {
+        const started = performance.now();
+        const freed = this.index.vacuum();
+        this.log('info', 'vacuumed index tombstones', { dir: this.dir, freed: freed.length, ms: Math.round(performance.now() - started) });
+      } else if (this.needsQuantizer()) {
+        this.buildQuantizer();
+      } else if (this.needsCheckpoint()) {
+        this.checkpointing = this.checkpoint().finally(() => { this.checkpointing = undefined; });
+      }
+    } catch (error) {
+      this.log('error', 'background indexing step failed', { dir: this.dir, error: (error as Error).message });
+    }
+    this.scheduleIndexer();
+  }
+
+  private buildQuantizer(): void {
+    const started = performance.now();
+    const quantizer = createQuantizer(this.config.quantization_config, this.config.vectors.size, this.metric);
+    const ids = this.index.liveIds();
+    const step = Math.max(1, Math.floor(ids.length / QUANTIZER_SAMPLE));
+    const sample: Float32Array[] = [];
+    for (let i = 0; i < ids.length; i += step) sample.push(this.index.vectorOf(ids[i]) as Float32Array);
+    quantizer.train(sample);
+    for (const id of ids) quantizer.set(id, this.index.vectorOf(id) as Float32Array);
+    this.quantizer = quantizer;
+    this.log('info', 'quantizer trained', { dir: this.dir, kind: quantizer.kind, points: ids.length, ms: Math.round(performance.now() - started) });
+  }
+
+  /** Links every pending node now (tests, snapshots, shutdown). */
+  flushIndex(): void {
+    this.index.linkPending();
+    if (this.needsQuantizer()) this.buildQuantizer();
+  }
+
+  /** Writes the index checkpoint tagged with the applied sequence. */
+  async checkpoint(): Promise<void> {
+    const seq = this.appliedSeq;
+    const snapshot = this.index.save();
+    await writeChecksummedFile(join(this.dir, CHECKPOINT_FILE), { kind: CHECKPOINT_KIND, header: { seq, index: snapshot.header }, sections: snapshot.sections });
+    this.checkpointSeq = seq;
+    this.log('debug', 'index checkpoint written', { dir: this.dir, seq });
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  compile(filter: Filter): PointMatcher {
+    return this.payloadIndexes.compileFilter(filter);
+  }
+
+  private acceptFor(filter: Filter | undefined): ((internalId: number) => boolean) | undefined {
+    if (filter === undefined) return undefined;
+    const matches = this.compile(filter);
+    const { pointIds, payloads } = this.state;
+    return (internalId) => {
+      const id = pointIds[internalId];
+      return id !== undefined && matches({ id, payload: payloads[internalId] ?? {} });
+    };
+  }
+
+  private resolveIds = (ids: readonly PointId[]): number[] => {
+    const out: number[] = [];
+    for (const id of ids) {
+      const internal = this.state.keyToId.get(pointKey(id));
+      if (internal !== undefined) out.push(internal);
+    }
+    return out;
+  };
+
+  /** The search planner (ARCHITECTURE.md, "Filtered search"). Returns the best `limit + offset`, best first. */
+  search(params: SearchParams): ScoredInternal[] {
+    this.assertOpen();
+    const k = params.limit + (params.offset ?? 0);
+    const accept = this.acceptFor(params.filter);
+    const maxDistance = params.scoreThreshold === undefined ? undefined : this.metric.scoreThresholdToDistance(params.scoreThreshold);
+    let neighbors: Neighbor[];
+    const exactOver = (ids: ArrayLike<number>): Neighbor[] => exactSearch(this.index.vectors.scorer(params.vector), ids, k, { accept, maxDistance });
+    if (params.exact === true || this.config.hnsw_config.m === 0) {
+      const candidates = params.filter === undefined ? undefined : this.payloadIndexes.candidates(params.filter, this.resolveIds);
+      neighbors = exactOver(candidates ?? this.index.liveIds());
+    } else if (params.filter !== undefined && this.smallFilter(params.filter)) {
+      const candidates = this.payloadIndexes.candidates(params.filter, this.resolveIds);
+      neighbors = exactOver(candidates ?? this.index.liveIds());
+    } else {
+      neighbors = this.graphSearch(params, k, accept, maxDistance);
+    }
+    return neighbors.slice(params.offset ?? 0).map((n) => ({ internalId: n.id, score: this.metric.toScore(n.distance) }));
+  }
+
+  /** True when the filter matches few enough points that scoring them exactly beats the graph. */
+  private smallFilter(filter: Filter): boolean {
+    const threshold = fullScanThresholdPoints(this.config);
+    const estimate = this.payloadIndexes.estimateCardinality(filter, this.index.count, this.resolveIds);
+    return estimate.max <= threshold || estimate.expected <= threshold / 2;
+  }
+
+  private graphSearch(params: SearchParams, k: number, accept: ((id: number) => boolean) | undefined, maxDistance: number | undefined): Neighbor[] {
+    const ef = Math.max(params.hnswEf ?? this.config.hnsw_config.ef_construct, k);
+    const quantization = params.quantization ?? {};
+    const quantizer = this.quantizer;
+    if (quantizer?.trained === true && quantization.ignore !== true && this.index.pendingLinks === 0) {
+      const oversampling = Math.max(1, quantization.oversampling ?? 1);
+      const candidatesK = Math.ceil(k * oversampling);
+      const candidates = this.index.search(params.vector, { k: candidatesK, ef: Math.max(ef, candidatesK), accept, scorer: quantizer.scorer(params.vector) });
+      if (quantization.rescore === false) return candidates.filter((n) => maxDistance === undefined || n.distance <= maxDistance).slice(0, k);
+      return exactSearch(this.index.vectors.scorer(params.vector), candidates.map((n) => n.id), k, { maxDistance });
+    }
+    return this.index.search(params.vector, { k, ef, accept, maxDistance });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new RvError('RV_DATABASE_CLOSED', 'the shard is closed');
+  }
+
+  /** A point by internal id, with the parts asked for. */
+  point(internalId: number, withVector: boolean): ShardPoint | undefined {
+    const id = this.state.pointIds[internalId];
+    if (id === undefined) return undefined;
+    return {
+      id,
+      version: this.state.versions[internalId],
+      payload: this.state.payloads[internalId] ?? null,
+      vector: withVector ? this.index.vectorOf(internalId) : undefined,
+    };
+  }
+
+  internalIdOf(id: PointId): number | undefined {
+    return this.state.keyToId.get(pointKey(id));
+  }
+
+  /** Live internal ids ordered by point id, starting at `offset` (inclusive), matching `filter`. */
+  scroll(options: { filter?: Filter; offset?: PointId; limit: number }): { ids: number[]; next: PointId | null } {
+    this.assertOpen();
+    const sorted = this.state.sortedIds();
+    const accept = this.acceptFor(options.filter);
+    let start = 0;
+    if (options.offset !== undefined) {
+      const target = options.offset;
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (comparePointIds(this.state.pointIds[sorted[mid]] as PointId, target) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      start = lo;
+    }
+    const ids: number[] = [];
+    for (let i = start; i < sorted.length; i++) {
+      const internalId = sorted[i];
+      if (accept !== undefined && !accept(internalId)) continue;
+      if (ids.length === options.limit) return { ids, next: this.state.pointIds[internalId] as PointId };
+      ids.push(internalId);
+    }
+    return { ids, next: null };
+  }
+
+  count(filter?: Filter): number {
+    this.assertOpen();
+    if (filter === undefined) return this.state.count;
+    const accept = this.acceptFor(filter) as (id: number) => boolean;
+    const candidates = this.payloadIndexes.candidates(filter, this.resolveIds);
+    let n = 0;
+    if (candidates !== undefined) {
+      for (const id of candidates) if (accept(id)) n++;
+    } else {
+      for (const id of this.state.keyToId.values()) if (accept(id)) n++;
+    }
+    return n;
+  }
+
+  info(): { points: number; indexedVectors: number; pendingLinks: number; appliedSeq: number; payloadSchema: Record<string, unknown>; deletedRatio: number; memoryBytes: number; diskBytes: number } {
+    return {
+      points: this.state.count,
+      indexedVectors: this.index.indexedCount,
+      pendingLinks: this.index.pendingLinks,
+      appliedSeq: this.appliedSeq,
+      payloadSchema: this.payloadIndexes.schemaInfo(),
+      deletedRatio: this.index.deletedRatio,
+      memoryBytes: this.index.memoryBytes() + (this.quantizer?.memoryBytes() ?? 0),
+      diskBytes: this.store.sizeBytes(),
+    };
+  }
+
+  get lastAppliedSeq(): number {
+    return this.appliedSeq;
+  }
+
+  /** Raw op-log records after `afterSeq` (replication, incremental backup, tests). */
+  *opsAfter(afterSeq: number): Generator<{ seq: number; record: Uint8Array }> {
+    yield* this.store.iterateOps(afterSeq);
+  }
+
+  updateConfig(config: CollectionConfig): void {
+    const quantizationChanged = JSON.stringify(config.quantization_config) !== JSON.stringify(this.config.quantization_config);
+    this.config = config;
+    if (quantizationChanged) this.quantizer = undefined;
+    this.scheduleIndexer();
+  }
+
+  async backupTo(path: string): Promise<void> {
+    await this.store.backupTo(path);
+  }
+
+  /** Drains the write queue, writes a final checkpoint, closes the store. */
+  async close(options: { checkpoint?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    if (this.queue.length > 0) this.flush();
+    await this.checkpointing;
+    this.closed = true;
+    if (options.checkpoint !== false) {
+      try {
+        await this.checkpoint();
+      } catch (error) {
+        this.log('warn', 'final checkpoint failed; the index will be rebuilt on open', { dir: this.dir, error: (error as Error).message });
+      }
+    }
+    this.store.close();
+  }
+}
+
+function sameVector(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  return true;
+}
