@@ -22,6 +22,7 @@ import { Collection } from './collection.js';
 import { DEFAULT_LIMITS, type EngineLimits } from './limits.js';
 import { Shard, type EngineLogger } from './shard.js';
 import { isObject } from './input.js';
+import { listSnapshots, unpackSnapshot, validateSnapshotName, writeSnapshot, type SnapshotDescription } from './snapshots.js';
 import { parseQuantizationConfig } from '../core/quantization/index.js';
 
 export interface DatabaseOptions {
@@ -230,6 +231,76 @@ export class Database {
       .filter(([, target]) => collection === undefined || target === collection)
       .map(([alias_name, collection_name]) => ({ alias_name, collection_name }))
       .sort((a, b) => a.alias_name.localeCompare(b.alias_name));
+  }
+
+  private snapshotDir(collection: string): string {
+    return join(this.path, 'snapshots', collection);
+  }
+
+  /** Writes a snapshot of a collection (config, points, index) under <path>/snapshots/<collection>/. */
+  async createSnapshot(nameOrAlias: string): Promise<SnapshotDescription> {
+    this.assertOpen();
+    const collection = this.collection(nameOrAlias);
+    const description = await writeSnapshot(this.snapshotDir(collection.name), collection.name, collection.config, collection.shard);
+    this.log('info', 'snapshot created', { collection: collection.name, snapshot: description.name, bytes: description.size });
+    return description;
+  }
+
+  async listSnapshots(nameOrAlias: string): Promise<SnapshotDescription[]> {
+    return listSnapshots(this.snapshotDir(this.collection(nameOrAlias).name));
+  }
+
+  /** The file of a snapshot (for download); RV_SNAPSHOT_NOT_FOUND when absent. */
+  async snapshotFilePath(nameOrAlias: string, snapshot: string): Promise<string> {
+    const path = join(this.snapshotDir(this.collection(nameOrAlias).name), validateSnapshotName(snapshot));
+    try {
+      await stat(path);
+    } catch {
+      throw new RvError('RV_SNAPSHOT_NOT_FOUND', `Not found: Snapshot ${snapshot} not found`, { details: { snapshot } });
+    }
+    return path;
+  }
+
+  async deleteSnapshot(nameOrAlias: string, snapshot: string): Promise<boolean> {
+    const path = join(this.snapshotDir(this.collection(nameOrAlias).name), validateSnapshotName(snapshot));
+    try {
+      await stat(path);
+    } catch {
+      return false;
+    }
+    await rm(path, { force: true });
+    await rm(`${path}.sha256`, { force: true });
+    return true;
+  }
+
+  /**
+   * Restores a snapshot file into collection `nameInput`, new or existing (an existing one is
+   * replaced only after the file has been verified and unpacked).
+   */
+  async recoverSnapshot(nameInput: string, file: string): Promise<void> {
+    this.assertOpen();
+    const name = this.validateName(nameInput);
+    await this.exclusive(async () => {
+      const staging = join(this.path, 'collections', `.restore-${name}-${Date.now()}`);
+      let config: CollectionConfig;
+      try {
+        ({ config } = await unpackSnapshot(file, staging));
+      } catch (error) {
+        await rm(staging, { recursive: true, force: true });
+        throw error;
+      }
+      const existing = this.collections.get(name);
+      if (existing !== undefined) {
+        this.collections.delete(name);
+        await existing.shard.close({ checkpoint: false });
+        await rm(this.collectionDir(name), { recursive: true, force: true });
+      }
+      await rename(staging, this.collectionDir(name));
+      const collection = await this.openCollection(name, config);
+      await this.saveCatalog({ ...this.catalog, collections: { ...this.catalog.collections, [name]: config } });
+      this.collections.set(name, collection);
+      this.log('info', 'snapshot recovered', { collection: name, file });
+    });
   }
 
   /** Bytes on disk under the data directory's collections. */

@@ -6,3 +6,4 @@ export { parseCreateCollection, applyCollectionUpdate, fullScanThresholdPoints, 
 export { DEFAULT_LIMITS, type EngineLimits } from './limits.js';
 export { encodeOperation, decodeOperation, type Operation } from './operations.js';
 export { parsePointId, comparePointIds } from './point-id.js';
+export type { SnapshotDescription } from './snapshots.js';

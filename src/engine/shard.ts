@@ -71,8 +71,9 @@ export interface ShardPoint {
   vector: Float32Array | undefined;
 }
 
-const CHECKPOINT_FILE = 'index.ckpt';
-const CHECKPOINT_KIND = 'ruvector-hnsw';
+export const CHECKPOINT_FILE = 'index.ckpt';
+export const CHECKPOINT_KIND = 'ruvector-hnsw';
+export const POINTS_FILE = 'points.db';
 const META_PAYLOAD_INDEXES = 'payload_indexes';
 const MAX_OPS_PER_TRANSACTION = 1000;
 const QUANTIZER_MIN_POINTS = 256;
@@ -130,7 +131,7 @@ export class Shard {
 
   /** Opens (or creates) the shard in `dir`, loading the checkpoint and reconciling it with the store. */
   static async open(options: ShardOptions): Promise<Shard> {
-    const store = ShardStore.open({ path: join(options.dir, 'points.db'), durability: options.durability, codec: options.codec });
+    const store = ShardStore.open({ path: join(options.dir, POINTS_FILE), durability: options.durability, codec: options.codec });
     const log = options.logger ?? (() => undefined);
     const metric = metricFor(options.config.vectors.distance);
     let index: HnswIndex | undefined;
@@ -427,11 +428,17 @@ export class Shard {
     if (this.needsQuantizer()) this.buildQuantizer();
   }
 
+  /** The index as checkpoint header + sections, tagged with the applied sequence (snapshots embed it). */
+  indexCheckpoint(): { header: { seq: number; index: unknown }; sections: Uint8Array[] } {
+    const snapshot = this.index.save();
+    return { header: { seq: this.appliedSeq, index: snapshot.header }, sections: snapshot.sections };
+  }
+
   /** Writes the index checkpoint tagged with the applied sequence. */
   async checkpoint(): Promise<void> {
-    const seq = this.appliedSeq;
-    const snapshot = this.index.save();
-    await writeChecksummedFile(join(this.dir, CHECKPOINT_FILE), { kind: CHECKPOINT_KIND, header: { seq, index: snapshot.header }, sections: snapshot.sections });
+    const { header, sections } = this.indexCheckpoint();
+    const seq = header.seq;
+    await writeChecksummedFile(join(this.dir, CHECKPOINT_FILE), { kind: CHECKPOINT_KIND, header, sections });
     this.checkpointSeq = seq;
     this.log('debug', 'index checkpoint written', { dir: this.dir, seq });
   }
