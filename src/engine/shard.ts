@@ -97,6 +97,7 @@ export class Shard {
   private readonly payloadIndexes = new PayloadIndexSet();
   private indexDefinitions: Record<string, unknown> = {};
   private quantizer: Quantizer | undefined;
+  private quantizerBuild: { quantizer: Quantizer; training: Generator<void> | undefined; encodeNext: number; started: number } | undefined;
   private appliedSeq: number;
   private checkpointSeq = 0;
   private readonly log: EngineLogger;
@@ -332,7 +333,7 @@ export class Shard {
           if (effect.vector === null) this.index.delete(effect.internalId);
           else if (effect.vector !== undefined) {
             this.index.upsert(effect.internalId, effect.vector, seq);
-            if (this.quantizer?.trained === true) this.quantizer.set(effect.internalId, effect.vector);
+            this.encodeForQuantizer(effect.internalId, effect.vector);
           }
           break;
         }
@@ -399,7 +400,7 @@ export class Shard {
         const freed = this.index.vacuum();
         this.log('info', 'vacuumed index tombstones', { dir: this.dir, freed: freed.length, ms: Math.round(performance.now() - started) });
       } else if (this.needsQuantizer()) {
-        this.buildQuantizer();
+        this.buildQuantizerStep(performance.now() + this.sliceMs);
       } else if (this.needsCheckpoint()) {
         this.checkpointing = this.checkpoint().finally(() => { this.checkpointing = undefined; });
       }
@@ -409,23 +410,52 @@ export class Shard {
     this.scheduleIndexer();
   }
 
-  private buildQuantizer(): void {
-    const started = performance.now();
-    const quantizer = createQuantizer(this.config.quantization_config, this.config.vectors.size, this.metric);
-    const ids = this.index.liveIds();
-    const step = Math.max(1, Math.floor(ids.length / QUANTIZER_SAMPLE));
-    const sample: Float32Array[] = [];
-    for (let i = 0; i < ids.length; i += step) sample.push(this.index.vectorOf(ids[i]) as Float32Array);
-    quantizer.train(sample);
-    for (const id of ids) quantizer.set(id, this.index.vectorOf(id) as Float32Array);
-    this.quantizer = quantizer;
-    this.log('info', 'quantizer trained', { dir: this.dir, kind: quantizer.kind, points: ids.length, ms: Math.round(performance.now() - started) });
+  /** Keeps codes current: the live quantizer, or one being built whose encoding pass has passed this id. */
+  private encodeForQuantizer(internalId: number, vector: Float32Array): void {
+    if (this.quantizer?.trained === true) this.quantizer.set(internalId, vector);
+    const build = this.quantizerBuild;
+    if (build !== undefined && build.training === undefined && internalId < build.encodeNext) build.quantizer.set(internalId, vector);
+  }
+
+  /**
+   * Trains the collection's quantizer in slices (k-means for PQ takes seconds), then encodes
+   * every point in slices, then publishes it; points upserted meanwhile are encoded on publish.
+   * Returns true when the quantizer is ready.
+   */
+  private buildQuantizerStep(deadline: number): boolean {
+    if (this.quantizerBuild === undefined) {
+      const quantizer = createQuantizer(this.config.quantization_config, this.config.vectors.size, this.metric);
+      const ids = this.index.liveIds();
+      const step = Math.max(1, Math.floor(ids.length / QUANTIZER_SAMPLE));
+      const sample: Float32Array[] = [];
+      for (let i = 0; i < ids.length; i += step) sample.push(this.index.vectorOf(ids[i]) as Float32Array);
+      this.quantizerBuild = { quantizer, training: quantizer.trainSteps(sample), encodeNext: 0, started: performance.now() };
+    }
+    const build = this.quantizerBuild;
+    while (build.training !== undefined && performance.now() < deadline) {
+      if (build.training.next().done === true) build.training = undefined;
+    }
+    if (build.training !== undefined) return false;
+    const bound = this.index.idBound;
+    while (build.encodeNext < bound && performance.now() < deadline) {
+      const end = Math.min(bound, build.encodeNext + 256);
+      for (let id = build.encodeNext; id < end; id++) {
+        const vector = this.index.vectorOf(id);
+        if (vector !== undefined) build.quantizer.set(id, vector);
+      }
+      build.encodeNext = end;
+    }
+    if (build.encodeNext < this.index.idBound) return false;
+    this.quantizer = build.quantizer;
+    this.quantizerBuild = undefined;
+    this.log('info', 'quantizer trained', { dir: this.dir, kind: build.quantizer.kind, points: this.index.count, ms: Math.round(performance.now() - build.started) });
+    return true;
   }
 
   /** Links every pending node now (tests, snapshots, shutdown). */
   flushIndex(): void {
     this.index.linkPending();
-    if (this.needsQuantizer()) this.buildQuantizer();
+    if (this.needsQuantizer()) while (!this.buildQuantizerStep(Infinity));
   }
 
   /** The index as checkpoint header + sections, tagged with the applied sequence (snapshots embed it). */
@@ -595,7 +625,10 @@ export class Shard {
   updateConfig(config: CollectionConfig): void {
     const quantizationChanged = JSON.stringify(config.quantization_config) !== JSON.stringify(this.config.quantization_config);
     this.config = config;
-    if (quantizationChanged) this.quantizer = undefined;
+    if (quantizationChanged) {
+      this.quantizer = undefined;
+      this.quantizerBuild = undefined;
+    }
     this.scheduleIndexer();
   }
 
