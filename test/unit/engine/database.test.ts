@@ -1,7 +1,7 @@
 // The engine end to end as a library: collections, the points API, filters, persistence, bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from '../../../src/index.js';
@@ -136,4 +136,26 @@ test('aliases are atomic: a failing action leaves every alias as it was', async 
     { delete_alias: { alias_name: 'missing' } },
   ]), { code: 'RV_ALIAS_NOT_FOUND' });
   assert.deepEqual(db.listAliases(), [{ alias_name: 'current', collection_name: 'a' }]);
+});
+
+test('a truncated or corrupted index checkpoint is detected, logged and rebuilt from the store', async (t) => {
+  const path = tempDir(t);
+  const rand = mulberry32(8);
+  const first = await Database.open({ path });
+  await first.createCollection('c', { vectors: { size: 8, distance: 'Euclid' } });
+  await first.collection('c').upsert({ points: Array.from({ length: 300 }, (_, i) => ({ id: i, vector: vec(rand, 8) })) });
+  const query = vec(rand, 8);
+  const expected = first.collection('c').search({ vector: query, limit: 5, params: { exact: true } }).map((h) => h.id);
+  await first.close();
+  const checkpoint = join(path, 'collections', 'c', 'index.ckpt');
+  for (const damage of ['flip', 'truncate'] as const) {
+    const bytes = readFileSync(checkpoint);
+    if (damage === 'flip') bytes[Math.floor(bytes.length / 2)] ^= 0x55;
+    writeFileSync(checkpoint, damage === 'flip' ? bytes : bytes.subarray(0, bytes.length - 100));
+    const warnings: string[] = [];
+    const db = await Database.open({ path, logger: (level, message) => { if (level === 'warn') warnings.push(message); } });
+    assert.ok(warnings.some((w) => /checkpoint unusable, rebuilding/.test(w)), `${damage}: warned`);
+    assert.deepEqual(db.collection('c').search({ vector: query, limit: 5 }).map((h) => h.id), expected, `${damage}: same results`);
+    await db.close(); // writes a fresh checkpoint for the next round
+  }
 });
