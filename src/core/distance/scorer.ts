@@ -39,8 +39,20 @@ export class FloatScorer implements BatchScorer {
   }
 
   score(count: number): Float32Array {
+    return this.scoreAt(this.store.queryPtr, count);
+  }
+
+  /**
+   * Scores the ids against stored record `record` instead of the query (graph construction
+   * compares stored vectors with each other; this avoids copying one into the query slot).
+   */
+  scoreFromRecord(record: number, count: number): Float32Array {
+    return this.scoreAt(this.store.recordPtr(record), count);
+  }
+
+  private scoreAt(queryPtr: number, count: number): Float32Array {
     const s = this.store;
-    this.kernel(s.queryPtr, s.recordsBase, s.stride, s.idsPtr, count, this.lanes, s.outPtr);
+    this.kernel(queryPtr, s.recordsBase, s.stride, s.idsPtr, count, this.lanes, s.outPtr);
     const out = s.f32;
     if (this.metric.negate) {
       for (let i = this.outBase, end = this.outBase + count; i < end; i++) out[i] = -out[i];

@@ -23,7 +23,7 @@
  * for one id). A free or tombstoned id may be reused at any time.
  */
 import type { Metric } from '../distance/metric.js';
-import type { BatchScorer } from '../distance/scorer.js';
+import type { BatchScorer, FloatScorer } from '../distance/scorer.js';
 import type { Kernels } from '../distance/kernels.js';
 import { MaxHeap, MinHeap } from '../util/heap.js';
 import { VisitedSet } from '../util/visited-set.js';
@@ -271,7 +271,6 @@ export class HnswIndex {
 
   /** Algorithm 1: insert (or relink) node `q`, whose vector is stored. */
   private link(q: number): void {
-    const store = this.vectors.records;
     const wasLinked = this.levels[q] >= 0;
     const level = wasLinked ? this.levels[q] : this.randomLevel();
     if (!wasLinked) {
@@ -296,7 +295,6 @@ export class HnswIndex {
     }
     const accept = (id: number): boolean => id !== q && (this.flags[id] & DELETED) === 0;
     for (let l = Math.min(level, this.maxLevel); l >= 0; l--) {
-      store.copyRecordToQuery(q);
       this.searchLayer(scorer, current, currentDistance, this.efConstruction, l, accept);
       const { ids, keys } = this.results.drainAscending();
       if (ids.length === 0) continue;
@@ -409,9 +407,8 @@ export class HnswIndex {
    * neighbour kept so far, which keeps links spread in all directions.
    * `ids`/`keys` are sorted ascending by distance to the base node.
    */
-  private selectNeighbors(scorer: BatchScorer, ids: number[], keys: number[], limit: number): number[] {
+  private selectNeighbors(scorer: FloatScorer, ids: number[], keys: number[], limit: number): number[] {
     if (ids.length <= limit) return ids.slice();
-    const store = this.vectors.records;
     const selected: number[] = [];
     for (let i = 0; i < ids.length && selected.length < limit; i++) {
       const candidate = ids[i];
@@ -419,11 +416,10 @@ export class HnswIndex {
         selected.push(candidate);
         continue;
       }
-      store.copyRecordToQuery(candidate);
       const idsView = scorer.ids();
       const base = scorer.idsBase;
       for (let j = 0; j < selected.length; j++) idsView[base + j] = selected[j];
-      const out = scorer.score(selected.length);
+      const out = scorer.scoreFromRecord(candidate, selected.length);
       const outBase = scorer.outBase;
       let good = true;
       for (let j = 0; j < selected.length; j++) {
@@ -438,7 +434,7 @@ export class HnswIndex {
   }
 
   /** Adds the reverse link neighbour → q, shrinking neighbour's list by the heuristic when full. */
-  private addLink(scorer: BatchScorer, neighbor: number, q: number, level: number): void {
+  private addLink(scorer: FloatScorer, neighbor: number, q: number, level: number): void {
     const [links, offset] = this.linksAt(neighbor, level);
     const count = links[offset];
     const max = this.maxLinks(level);
@@ -448,15 +444,13 @@ export class HnswIndex {
       links[offset] = count + 1;
       return;
     }
-    const store = this.vectors.records;
-    store.copyRecordToQuery(neighbor);
     const candidateIds: number[] = [];
     for (let i = 1; i <= count; i++) candidateIds.push(links[offset + i]);
     candidateIds.push(q);
     const idsView = scorer.ids();
     const base = scorer.idsBase;
     for (let i = 0; i < candidateIds.length; i++) idsView[base + i] = candidateIds[i];
-    const out = scorer.score(candidateIds.length);
+    const out = scorer.scoreFromRecord(neighbor, candidateIds.length);
     const order = candidateIds.map((id, i) => ({ id, d: out[scorer.outBase + i] })).sort((a, b) => a.d - b.d);
     const selected = this.selectNeighbors(scorer, order.map((o) => o.id), order.map((o) => o.d), max);
     links[offset] = selected.length;
@@ -524,7 +518,6 @@ export class HnswIndex {
     const flags = this.flags;
     const isDead = (id: number): boolean => (flags[id] & DELETED) !== 0;
     const scorer = this.vectors.scorer(new Float32Array(this.dim));
-    const store = this.vectors.records;
     for (let u = 0; u < this.size; u++) {
       if (flags[u] === 0 || isDead(u) || this.levels[u] < 0) continue;
       for (let l = 0; l <= this.levels[u]; l++) {
@@ -548,10 +541,9 @@ export class HnswIndex {
         const scored: { id: number; d: number }[] = [];
         for (let startAt = 0; startAt < candidateIds.length; startAt += scorer.maxBatch) {
           const chunk = candidateIds.slice(startAt, startAt + scorer.maxBatch);
-          store.copyRecordToQuery(u);
           const idsView = scorer.ids();
           chunk.forEach((id, i) => { idsView[scorer.idsBase + i] = id; });
-          const out = scorer.score(chunk.length);
+          const out = scorer.scoreFromRecord(u, chunk.length);
           chunk.forEach((id, i) => scored.push({ id, d: out[scorer.outBase + i] }));
         }
         scored.sort((a, b) => a.d - b.d);
