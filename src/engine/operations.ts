@@ -37,17 +37,13 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function vectorToBase64(vector: Float32Array): string {
-  const bytes = new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
 }
 
 function vectorFromBase64(text: string): Float32Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
+  const bytes = Buffer.from(text, 'base64');
+  // Copy into a fresh, 4-byte-aligned buffer (Buffer's pool offsets may not be aligned).
+  return new Float32Array(new Uint8Array(bytes).buffer);
 }
 
 /** Serialises an operation for the op log. */
