@@ -51,6 +51,15 @@ export const ERROR_CODES = {
   RV_CHECKPOINT_CORRUPTED: { kind: 'corrupted', meaning: 'An index checkpoint is truncated or fails its checksum (it is rebuilt).' },
   RV_DATABASE_CLOSED: { kind: 'unavailable', meaning: 'The database or collection has been closed.' },
   RV_OPLOG_GAP: { kind: 'conflict', meaning: 'An operation arrived out of order (sequence gap) for a shard.' },
+  RV_CONFIG_INVALID: { kind: 'invalid_argument', meaning: 'The configuration (file, environment or flag) is invalid: unknown key, wrong type, out of range, bad TOML.' },
+  RV_LISTEN_FAILED: { kind: 'unavailable', meaning: 'The server cannot bind its host and port (in use, no permission).' },
+  RV_SERVER_UNREACHABLE: { kind: 'unavailable', meaning: 'The CLI cannot reach the server at --url.' },
+  RV_AUTH_REQUIRED: { kind: 'unauthenticated', meaning: 'The request carries no API key or token.' },
+  RV_AUTH_INVALID: { kind: 'unauthenticated', meaning: 'The API key or token presented is not valid.' },
+  RV_AUTH_FORBIDDEN: { kind: 'forbidden', meaning: 'The credential is valid but does not allow this operation (e.g. a read-only key writing).' },
+  RV_IMPORT_INVALID: { kind: 'invalid_argument', meaning: 'An import file has a malformed line or row (the message names it).' },
+  RV_ROUTE_NOT_FOUND: { kind: 'not_found', meaning: 'No route for this HTTP method and path.' },
+  RV_REQUEST_TOO_LARGE: { kind: 'invalid_argument', meaning: 'The request body or upload is over its configured limit (HTTP 413).' },
 } as const satisfies Record<string, { kind: ErrorKind; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -279,7 +279,9 @@ export class Collection {
     const withVector = parseWithVector(body.with_vector, false);
     const excludeCount = exclude?.size ?? 0;
     const scored = this.shard.search({
-      vector, limit: limit + excludeCount, offset, filter: filter as Filter | undefined,
+      // Examples are dropped before the offset applies: ask for everything up to offset + limit
+      // plus room for the examples, then skip and cut here.
+      vector, limit: offset + limit + excludeCount, offset: 0, filter: filter as Filter | undefined,
       hnswEf: hnswEf === undefined || hnswEf === 0 ? undefined : hnswEf,
       exact: params.exact === true,
       scoreThreshold: typeof threshold === 'number' ? threshold : undefined,
@@ -290,10 +292,15 @@ export class Collection {
       },
     });
     const out: ScoredPoint[] = [];
+    let toSkip = offset;
     for (const { internalId, score } of scored) {
       const point = this.shard.point(internalId, withVector);
       if (point === undefined) continue;
       if (exclude !== undefined && exclude.has(String(point.id))) continue;
+      if (toSkip > 0) {
+        toSkip--;
+        continue;
+      }
       const result: ScoredPoint = { id: point.id, version: point.version, score };
       const projected = projectPayload(point.payload, payload);
       if (projected !== undefined) result.payload = projected;

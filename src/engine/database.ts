@@ -15,8 +15,7 @@
 import { mkdir, rm, rename, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RvError } from '../errors.js';
-import type { BlobCodec, Durability } from '../storage/index.js';
-import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.js';
+import { readFileIfExists, writeFileAtomic, type BlobCodec, type Durability } from '../storage/index.js';
 import { applyCollectionUpdate, parseCreateCollection, type CollectionConfig } from './collection-config.js';
 import { Collection } from './collection.js';
 import { DEFAULT_LIMITS, type EngineLimits } from './limits.js';

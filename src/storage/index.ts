@@ -15,3 +15,4 @@ export type {
   ChecksummedFileSummary,
   CorruptedErrorCode,
 } from './checksummed-file.js';
+export { writeFileAtomic, readFileIfExists } from './atomic-file.js';

@@ -1,0 +1,75 @@
+/** Search routes: the universal query (and its batch), plus the legacy search and recommend. */
+import type { FastifyInstance } from 'fastify';
+import { RvError } from '../../errors.js';
+import type { Collection, Database, EngineLimits } from '../../engine/index.js';
+import { checkUsing, rejectUnsupported } from '../compat.js';
+import { ok } from '../envelope.js';
+import { executeQuery } from '../query/execute-query.js';
+import { planQuery } from '../query/query-plan.js';
+import { searchSchemas as schemas } from '../schemas/search.js';
+
+type Body = Record<string, unknown>;
+interface NameParams { collection_name: string }
+interface BatchBody { searches: Body[] }
+
+function checkBatchSize(count: number, limits: EngineLimits): void {
+  if (count > limits.maxBatchQueries) {
+    throw new RvError('RV_LIMIT_EXCEEDED', `searches has ${count} requests, over the batch limit of ${limits.maxBatchQueries}`, { details: { field: 'searches', limit: limits.maxBatchQueries } });
+  }
+}
+
+/** Qdrant's SearchRequest: `vector` is the vector or `{name, vector}` (name "" = the unnamed vector). */
+function legacySearch(collection: Collection, body: Body, prefix: string): ReturnType<Collection['search']> {
+  rejectUnsupported(body, ['shard_key'], prefix);
+  let vector = body.vector;
+  if (typeof vector === 'object' && vector !== null && !Array.isArray(vector)) {
+    const named = vector as { name?: unknown; vector: unknown };
+    checkUsing(named.name, `${prefix}vector.name`);
+    vector = named.vector;
+  }
+  return collection.search({ ...body, vector });
+}
+
+function legacyRecommend(collection: Collection, body: Body, prefix: string): ReturnType<Collection['recommend']> {
+  rejectUnsupported(body, ['shard_key', 'lookup_from'], prefix);
+  checkUsing(body.using, `${prefix}using`);
+  return collection.recommend(body);
+}
+
+/** Registers the query, search and recommend routes on `app`. */
+export function registerSearchRoutes(app: FastifyInstance, db: Database): void {
+  const read = { access: 'read' as const };
+  const pageSize = db.limits.maxSearchLimit;
+
+  app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/query', { schema: schemas.query, config: read }, async (request, reply) => {
+    const collection = db.collection(request.params.collection_name);
+    const plan = planQuery(request.body, db.limits);
+    return ok(reply, { points: executeQuery(collection, plan, pageSize) });
+  });
+
+  app.post<{ Params: NameParams; Body: BatchBody }>('/collections/:collection_name/points/query/batch', { schema: schemas.queryBatch, config: read }, async (request, reply) => {
+    const collection = db.collection(request.params.collection_name);
+    checkBatchSize(request.body.searches.length, db.limits);
+    // Every request is checked before any runs: a bad one fails the batch at once.
+    const plans = request.body.searches.map((search, i) => planQuery(search, db.limits, `searches[${i}]`));
+    return ok(reply, plans.map((plan) => ({ points: executeQuery(collection, plan, pageSize) })));
+  });
+
+  app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/search', { schema: schemas.search, config: read }, async (request, reply) =>
+    ok(reply, legacySearch(db.collection(request.params.collection_name), request.body, '')));
+
+  app.post<{ Params: NameParams; Body: BatchBody }>('/collections/:collection_name/points/search/batch', { schema: schemas.searchBatch, config: read }, async (request, reply) => {
+    const collection = db.collection(request.params.collection_name);
+    checkBatchSize(request.body.searches.length, db.limits);
+    return ok(reply, request.body.searches.map((search, i) => legacySearch(collection, search, `searches[${i}].`)));
+  });
+
+  app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/recommend', { schema: schemas.recommend, config: read }, async (request, reply) =>
+    ok(reply, legacyRecommend(db.collection(request.params.collection_name), request.body, '')));
+
+  app.post<{ Params: NameParams; Body: BatchBody }>('/collections/:collection_name/points/recommend/batch', { schema: schemas.recommendBatch, config: read }, async (request, reply) => {
+    const collection = db.collection(request.params.collection_name);
+    checkBatchSize(request.body.searches.length, db.limits);
+    return ok(reply, request.body.searches.map((search, i) => legacyRecommend(collection, search, `searches[${i}].`)));
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * Collection snapshot routes: create, list, download (streamed), delete, recover from a file
+ * on this server, recover from an upload. Recovery reads only files inside the data
+ * directory's snapshots folder: a `file://` location anywhere else would let an API key read
+ * arbitrary files on the host.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { RvError } from '../../errors.js';
+import type { Database } from '../../engine/index.js';
+import { ApiProblem, SERVER_CODES } from '../api-problem.js';
+import { rejectUnsupported } from '../compat.js';
+import { describeBytes } from '../error-reply.js';
+import { ok } from '../envelope.js';
+import { snapshotSchemas as schemas } from '../schemas/snapshots.js';
+
+interface NameParams { collection_name: string }
+interface SnapshotParams extends NameParams { snapshot_name: string }
+
+function invalid(message: string, field: string): RvError {
+  return new RvError('RV_SNAPSHOT_INVALID', message, { details: { field } });
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function checkChecksum(actual: string, expected: unknown, field: string): void {
+  if (typeof expected === 'string' && expected.toLowerCase() !== actual) {
+    throw invalid(`${field}: the snapshot's SHA-256 is ${actual}, not ${expected.toLowerCase()}`, field);
+  }
+}
+
+/** Resolves a `file://` location to a real path inside `root`; anything else is refused. */
+async function localSnapshotPath(location: string, root: string): Promise<string> {
+  if (/^https?:\/\//i.test(location)) throw invalid('location: remote (http/https) snapshot locations are not supported; upload the file instead', 'location');
+  if (!location.startsWith('file://')) throw invalid('location: must be a file:// URL', 'location');
+  let path: string;
+  try {
+    path = await realpath(fileURLToPath(location));
+  } catch {
+    throw new RvError('RV_SNAPSHOT_NOT_FOUND', `Not found: snapshot file ${location} does not exist`, { details: { field: 'location' } });
+  }
+  await mkdir(root, { recursive: true });
+  const realRoot = await realpath(root);
+  if (!path.startsWith(realRoot + sep)) throw invalid(`location: snapshots are recovered only from files inside ${realRoot}`, 'location');
+  return path;
+}
+
+/** Where uploads are staged: on the data volume (snapshots are large; /tmp is often small). */
+function uploadDir(db: Database): string {
+  // Collection names never start with ".", so this cannot clash with a collection's snapshots.
+  return join(db.path, 'snapshots', '.uploads');
+}
+
+/** Registers the snapshot routes on `app`; uploads over `uploadLimitBytes` get a 413. */
+export function registerSnapshotRoutes(app: FastifyInstance, db: Database, options: { uploadLimitBytes: number }): void {
+  const read = { access: 'read' as const };
+  const write = { access: 'write' as const };
+  const snapshotsRoot = join(db.path, 'snapshots');
+
+  app.post<{ Params: NameParams }>('/collections/:collection_name/snapshots', { schema: schemas.create, config: write }, async (request, reply) =>
+    ok(reply, await db.createSnapshot(request.params.collection_name)));
+
+  app.get<{ Params: NameParams }>('/collections/:collection_name/snapshots', { schema: schemas.list, config: read }, async (request, reply) =>
+    ok(reply, await db.listSnapshots(request.params.collection_name)));
+
+  app.get<{ Params: SnapshotParams }>('/collections/:collection_name/snapshots/:snapshot_name', { schema: schemas.download, config: read }, async (request, reply) => {
+    const path = await db.snapshotFilePath(request.params.collection_name, request.params.snapshot_name);
+    const { size } = await stat(path);
+    const fileName = request.params.snapshot_name.replace(/[^A-Za-z0-9._-]/g, '_');
+    return reply
+      .header('content-type', 'application/octet-stream')
+      .header('content-length', String(size))
+      .header('content-disposition', `attachment; filename="${fileName}"`)
+      .send(createReadStream(path));
+  });
+
+  app.delete<{ Params: SnapshotParams }>('/collections/:collection_name/snapshots/:snapshot_name', { schema: schemas.delete, config: write }, async (request, reply) => {
+    const { collection_name: collection, snapshot_name: snapshot } = request.params;
+    if (!(await db.deleteSnapshot(collection, snapshot))) {
+      throw new RvError('RV_SNAPSHOT_NOT_FOUND', `Not found: Snapshot ${snapshot} not found`, { details: { snapshot } });
+    }
+    return ok(reply, true);
+  });
+
+  app.put<{ Params: NameParams; Body: { location: string; checksum?: string | null; api_key?: unknown } }>('/collections/:collection_name/snapshots/recover', { schema: schemas.recover, config: write }, async (request, reply) => {
+    rejectUnsupported(request.body, ['api_key']);
+    const path = await localSnapshotPath(request.body.location, snapshotsRoot);
+    if (typeof request.body.checksum === 'string') checkChecksum(await sha256Of(path), request.body.checksum, 'checksum');
+    await db.recoverSnapshot(request.params.collection_name, path);
+    return ok(reply, true);
+  });
+
+  app.post<{ Params: NameParams; Querystring: { checksum?: string } }>('/collections/:collection_name/snapshots/upload', { schema: schemas.upload, config: write }, async (request, reply) => {
+    if (!request.isMultipart()) throw invalid('send the snapshot as multipart/form-data in the field "snapshot"', 'snapshot');
+    const part = await request.file();
+    if (part === undefined) throw invalid('the multipart body has no file; send it in the field "snapshot"', 'snapshot');
+    await mkdir(uploadDir(db), { recursive: true });
+    const staging = await mkdtemp(join(uploadDir(db), 'upload-'));
+    try {
+      const file = join(staging, 'snapshot');
+      const hash = createHash('sha256');
+      const hashing = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          callback(null, chunk);
+        },
+      });
+      const tooLarge = (): ApiProblem => new ApiProblem('invalid_argument', SERVER_CODES.bodyTooLarge, `Payload error: the snapshot upload is larger than the limit of ${describeBytes(options.uploadLimitBytes)}`, { transport: 'body_too_large' });
+      try {
+        await pipeline(part.file, hashing, createWriteStream(file));
+      } catch (error) {
+        throw (error as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE' ? tooLarge() : error;
+      }
+      if (part.file.truncated) throw tooLarge();
+      checkChecksum(hash.digest('hex'), request.query.checksum, 'checksum');
+      await db.recoverSnapshot(request.params.collection_name, file);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+    return ok(reply, true);
+  });
+}
