@@ -1,14 +1,5 @@
-/** Seeded PRNG (mulberry32) for reproducible test data. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG for reproducible test data: the core's mulberry32, plus a Gaussian sampler. */
+export { mulberry32 } from '../../src/core/util/random.js';
 
 /** Standard normal sample (Box–Muller) from a uniform source. */
 export function gaussian(rand: () => number): number {

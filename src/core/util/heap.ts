@@ -47,10 +47,19 @@ class PairHeap {
   pop(): void {
     const size = --this.size;
     if (size <= 0) return;
+    this.siftDown(this.keys[size], this.values[size]);
+  }
+
+  /** Replaces the top element (cheaper than pop + push). */
+  replaceTop(key: number, value: number): void {
+    this.siftDown(key * this.sign, value);
+  }
+
+  /** Places (already signed) `k` with `v` from the root down to where the heap order holds. */
+  private siftDown(k: number, v: number): void {
     const keys = this.keys;
     const values = this.values;
-    const k = keys[size];
-    const v = values[size];
+    const size = this.size;
     let i = 0;
     while (true) {
       let child = 2 * i + 1;
@@ -63,28 +72,6 @@ class PairHeap {
     }
     keys[i] = k;
     values[i] = v;
-  }
-
-  /** Replaces the top element (cheaper than pop + push). */
-  replaceTop(key: number, value: number): void {
-    this.keys[0] = key * this.sign;
-    this.values[0] = value;
-    const keys = this.keys;
-    const values = this.values;
-    const size = this.size;
-    const k = keys[0];
-    let i = 0;
-    while (true) {
-      let child = 2 * i + 1;
-      if (child >= size) break;
-      if (child + 1 < size && keys[child + 1] < keys[child]) child++;
-      if (keys[child] >= k) break;
-      keys[i] = keys[child];
-      values[i] = values[child];
-      i = child;
-    }
-    keys[i] = k;
-    values[i] = value;
   }
 
   private grow(): void {
