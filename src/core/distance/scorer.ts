@@ -24,14 +24,18 @@ export class FloatScorer implements BatchScorer {
   private readonly kernel: BatchKernel;
   private readonly lanes: number;
 
-  /** `query` must already be prepared by the metric (normalised for Cosine). */
-  constructor(private readonly store: RecordStore, private readonly metric: Metric, query: Float32Array) {
+  /**
+   * `query` must already be prepared by the metric (normalised for Cosine); a number is a
+   * stored record used as the query (copied into the query slot, no allocation).
+   */
+  constructor(private readonly store: RecordStore, private readonly metric: Metric, query: Float32Array | number) {
     this.maxBatch = store.maxBatch;
     this.idsBase = store.idsPtr >> 2;
     this.outBase = store.outPtr >> 2;
     this.kernel = metric.kernel(store.kernels);
     this.lanes = store.stride / 16;
-    store.writeQuery(new Uint8Array(query.buffer, query.byteOffset, query.byteLength));
+    if (typeof query === 'number') store.copyRecordToQuery(query);
+    else store.writeQuery(new Uint8Array(query.buffer, query.byteOffset, query.byteLength));
   }
 
   ids(): Int32Array {

@@ -287,7 +287,7 @@ export class HnswIndex {
       return;
     }
 
-    const scorer = this.vectors.scorer(this.vectors.get(q));
+    const scorer = this.vectors.scorer(q);
     let current = this.entryPoint;
     let currentDistance = this.scoreOne(scorer, current);
     for (let l = this.maxLevel; l > level; l--) {
@@ -444,15 +444,29 @@ export class HnswIndex {
       links[offset] = count + 1;
       return;
     }
-    const candidateIds: number[] = [];
-    for (let i = 1; i <= count; i++) candidateIds.push(links[offset + i]);
-    candidateIds.push(q);
+    // Candidates: the current links plus q, scored from `neighbor`, sorted by insertion
+    // (at most 2m + 1 of them, so no allocation-heavy sort).
     const idsView = scorer.ids();
     const base = scorer.idsBase;
-    for (let i = 0; i < candidateIds.length; i++) idsView[base + i] = candidateIds[i];
-    const out = scorer.scoreFromRecord(neighbor, candidateIds.length);
-    const order = candidateIds.map((id, i) => ({ id, d: out[scorer.outBase + i] })).sort((a, b) => a.d - b.d);
-    const selected = this.selectNeighbors(scorer, order.map((o) => o.id), order.map((o) => o.d), max);
+    for (let i = 0; i < count; i++) idsView[base + i] = links[offset + 1 + i];
+    idsView[base + count] = q;
+    const total = count + 1;
+    const out = scorer.scoreFromRecord(neighbor, total);
+    const sortedIds: number[] = new Array<number>(total);
+    const sortedKeys: number[] = new Array<number>(total);
+    for (let i = 0; i < total; i++) {
+      const d = out[scorer.outBase + i];
+      const id = idsView[base + i];
+      let j = i;
+      while (j > 0 && sortedKeys[j - 1] > d) {
+        sortedKeys[j] = sortedKeys[j - 1];
+        sortedIds[j] = sortedIds[j - 1];
+        j--;
+      }
+      sortedKeys[j] = d;
+      sortedIds[j] = id;
+    }
+    const selected = this.selectNeighbors(scorer, sortedIds, sortedKeys, max);
     links[offset] = selected.length;
     for (let i = 0; i < selected.length; i++) links[offset + 1 + i] = selected[i];
   }

@@ -32,8 +32,8 @@ export class VectorStore {
     return this.records.f32.slice(base, base + this.dim);
   }
 
-  /** A scorer of stored vectors against `prepared` (a query already prepared by the metric). */
-  scorer(prepared: Float32Array): FloatScorer {
+  /** A scorer of stored vectors against `prepared` (a query prepared by the metric), or against stored record `id`. */
+  scorer(prepared: Float32Array | number): FloatScorer {
     return new FloatScorer(this.records, this.metric, prepared);
   }
 
