@@ -1,7 +1,8 @@
 /**
  * The HTTP server: a Qdrant-compatible REST API over a Database, on Fastify.
  *
- * Request path: request id (header in, header out) → authenticate (onRequest, before any
+ * Request path: correlation id (header in, header out) → trace span (when tracing is given;
+ * W3C traceparent in and out) → in-flight gauge → authenticate (onRequest, before any
  * body is read) → parse JSON (size-limited) → validate against the route schema → handler
  * (one engine call, wrapped in Qdrant's envelope) → metrics (onResponse). Errors from any
  * step go through one handler that picks the status from error-status.ts.
@@ -10,14 +11,15 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Database } from '../engine/index.js';
 import { createAuthHook } from './auth.js';
 import { frameworkErrorHandler, registerErrorHandling } from './error-reply.js';
 import { registerJsonParser } from './json-body.js';
 import { Lifecycle } from './lifecycle.js';
 import { HttpMetrics } from './metrics.js';
-import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
+import { correlationIdOf, createLogger, type HttpSpan, type Tracing } from '../observability/index.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 import { registerCollectionRoutes } from './routes/collections.js';
 import { registerPointRoutes } from './routes/points.js';
 import { registerSearchRoutes } from './routes/search.js';
@@ -49,6 +51,8 @@ export interface ServerOptions {
   logger?: Logger | false;
   /** Reported by `GET /`. */
   version: string;
+  /** OpenTelemetry tracing (a span per request, W3C traceparent in and out); none when absent. The caller shuts it down. */
+  tracing?: Tracing;
 }
 
 /** A built server: the Fastify app (for inject) and its lifecycle controls. */
@@ -78,12 +82,14 @@ export async function createServer(db: Database, options: ServerOptions): Promis
   const authenticate = createAuthHook(options);
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const uploadLimitBytes = options.snapshotUploadLimitBytes ?? DEFAULT_SNAPSHOT_UPLOAD_LIMIT_BYTES;
-  const logger = options.logger === undefined ? pino() : options.logger;
+  // The default logger redacts credentials and secrets by construction (observability/logger.ts).
+  const logger = options.logger === undefined ? createLogger({ level: 'info', format: 'json' }) : options.logger;
 
   const app = Fastify({
     ...(logger === false ? { logger: false } : { loggerInstance: logger }),
     bodyLimit: bodyLimitBytes,
-    genReqId: requestIdOf,
+    // X-Correlation-ID or X-Request-ID from the client when sane, else a fresh UUID.
+    genReqId: (request) => correlationIdOf(request.headers),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     frameworkErrors: frameworkErrorHandler(bodyLimitBytes),
@@ -93,7 +99,7 @@ export async function createServer(db: Database, options: ServerOptions): Promis
   }) as unknown as FastifyInstance;
 
   const lifecycle = new Lifecycle();
-  const metrics = new HttpMetrics();
+  const metrics = new HttpMetrics(db);
 
   app.setValidatorCompiler(createValidatorCompiler([prefetchSchema]));
   // Response schemas document the API; bodies are plain JSON (payloads are arbitrary objects).
@@ -104,10 +110,32 @@ export async function createServer(db: Database, options: ServerOptions): Promis
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    reply.header('x-correlation-id', request.id);
+  });
+  const tracing = options.tracing;
+  if (tracing !== undefined) {
+    const spans = new WeakMap<object, HttpSpan>();
+    app.addHook('onRequest', async (request, reply) => {
+      const span = tracing.startHttpSpan({ method: request.method, path: request.url.split('?')[0], headers: request.headers, correlationId: request.id });
+      spans.set(request, span);
+      for (const [name, value] of Object.entries(span.responseHeaders)) reply.header(name, value);
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      spans.get(request)?.end(request.routeOptions.url, reply.statusCode);
+    });
+    app.addHook('onRequestAbort', async (request) => {
+      spans.get(request)?.end(request.routeOptions.url, 499, new Error('client closed the request'));
+    });
+  }
+  app.addHook('onRequest', async (request) => {
+    metrics.started(request);
   });
   app.addHook('onRequest', authenticate);
   app.addHook('onResponse', async (request, reply) => {
-    metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    metrics.finished(request, reply);
+  });
+  app.addHook('onRequestAbort', async (request) => {
+    metrics.aborted(request);
   });
   // The documentation is public: it describes the API, holds no data.
   app.addHook('onRoute', (route) => {

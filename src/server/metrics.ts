@@ -1,63 +1,102 @@
 /**
- * A minimal Prometheus exposition (text format 0.0.4): requests by method, route template
- * and status, their total duration, and a few engine gauges. Labels use the route template
- * (`/collections/:collection_name`), never the raw URL, so the series count stays bounded.
- * The observability issue replaces this with the full metric set.
+ * The server's side of the metrics: records each finished request into observability's
+ * prom-client set, and hands the engine's collection stats to it at scrape time.
+ *
+ * Labels use the route pattern (`/collections/:collection_name`), never the raw URL, so the
+ * series count stays bounded; the `collection` label is set only on successful requests
+ * (the collection exists), so a client cannot mint series with made-up names.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../engine/index.js';
+import { RuVectorMetrics, type CollectionStats } from '../observability/index.js';
 
-interface Series {
-  method: string;
-  route: string;
-  status: number;
-  count: number;
-  sumSeconds: number;
+const POINTS = '/collections/:collection_name/points';
+/** Routes whose latency is a search latency. */
+const SEARCH_ROUTES = new Set(['search', 'search/batch', 'recommend', 'recommend/batch', 'query', 'query/batch'].map((s) => `POST ${POINTS}/${s}`));
+const INSERT_ROUTE = `PUT ${POINTS}`;
+const DELETE_ROUTE = `POST ${POINTS}/delete`;
+
+type Outcome = 'ok' | 'client_error' | 'server_error';
+
+function outcomeOf(status: number): Outcome {
+  return status >= 500 ? 'server_error' : status >= 400 ? 'client_error' : 'ok';
 }
 
-/** Prometheus label values escape backslash, double quote and newline. */
-function label(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+/** Points in an upsert body: the list form or the columnar `batch` form. */
+function upsertedPoints(body: unknown): number {
+  if (typeof body !== 'object' || body === null) return 0;
+  const { points, batch } = body as { points?: unknown; batch?: { ids?: unknown } };
+  if (Array.isArray(points)) return points.length;
+  return Array.isArray(batch?.ids) ? batch.ids.length : 0;
 }
 
-/** Request counters of one server; rendered with the engine gauges on each scrape. */
+function collectionStats(db: Database): CollectionStats[] {
+  const out: CollectionStats[] = [];
+  for (const name of db.listCollections()) {
+    if (!db.hasCollection(name)) continue; // deleted since the list was taken
+    const info = db.collection(name).info();
+    out.push({
+      name, points: info.points, indexedVectors: info.indexedVectors, pendingLinks: info.pendingLinks, appliedSequence: info.appliedSeq,
+      memoryBytes: info.memoryBytes, diskBytes: info.diskBytes, deletedRatio: info.deletedRatio,
+    });
+  }
+  return out;
+}
+
+/** Request metrics of one server over one database. */
 export class HttpMetrics {
-  private readonly series = new Map<string, Series>();
+  readonly metrics: RuVectorMetrics;
+  private readonly open = new WeakSet<FastifyRequest>();
 
-  /** Records one finished request. */
-  observe(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${route} ${status}`;
-    let entry = this.series.get(key);
-    if (entry === undefined) {
-      entry = { method, route, status, count: 0, sumSeconds: 0 };
-      this.series.set(key, entry);
-    }
-    entry.count += 1;
-    entry.sumSeconds += seconds;
+  constructor(db: Database) {
+    this.metrics = new RuVectorMetrics({ collections: () => collectionStats(db) });
   }
 
-  /** The exposition text, with the engine gauges read from `db` now. */
-  render(db: Database): string {
-    const lines: string[] = [
-      '# HELP ruvector_http_requests_total HTTP requests served, by method, route template and status.',
-      '# TYPE ruvector_http_requests_total counter',
-    ];
-    const labelsOf = (s: Series): string => `method="${label(s.method)}",route="${label(s.route)}",status="${s.status}"`;
-    for (const s of this.series.values()) lines.push(`ruvector_http_requests_total{${labelsOf(s)}} ${s.count}`);
-    lines.push(
-      '# HELP ruvector_http_request_duration_seconds Time spent serving HTTP requests.',
-      '# TYPE ruvector_http_request_duration_seconds summary',
-    );
-    for (const s of this.series.values()) {
-      lines.push(`ruvector_http_request_duration_seconds_sum{${labelsOf(s)}} ${s.sumSeconds}`);
-      lines.push(`ruvector_http_request_duration_seconds_count{${labelsOf(s)}} ${s.count}`);
+  /** onRequest: one more request in flight. */
+  started(request: FastifyRequest): void {
+    this.open.add(request);
+    this.metrics.httpInFlight.inc();
+  }
+
+  /** onRequestAbort: the client went away; onResponse may not follow. */
+  aborted(request: FastifyRequest): void {
+    if (this.open.delete(request)) this.metrics.httpInFlight.dec();
+  }
+
+  /** onResponse: records one finished request. */
+  finished(request: FastifyRequest, reply: FastifyReply): void {
+    if (this.open.delete(request)) this.metrics.httpInFlight.dec();
+    const m = this.metrics;
+    const endpoint = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    const seconds = reply.elapsedTime / 1000;
+    const labels = { method: request.method, endpoint, status: String(status) };
+    m.httpRequests.inc(labels);
+    m.httpDuration.observe(labels, seconds);
+    if (status === 401) m.authRejections.inc({ reason: 'unauthenticated' });
+    else if (status === 403) m.authRejections.inc({ reason: 'forbidden' });
+    else if (status === 429) m.rateLimitRejections.inc();
+
+    const route = `${request.method} ${endpoint}`;
+    const outcome = outcomeOf(status);
+    const collection = (request.params as { collection_name?: string } | undefined)?.collection_name ?? '';
+    if (SEARCH_ROUTES.has(route)) {
+      m.searchRequests.inc({ outcome });
+      if (outcome === 'ok') m.searchLatency.observe({ collection }, seconds);
+    } else if (route === INSERT_ROUTE) {
+      m.insertRequests.inc({ outcome });
+      if (outcome === 'ok') {
+        m.insertLatency.observe({ collection }, seconds);
+        m.insertedPoints.inc({ collection }, upsertedPoints(request.body));
+      }
+    } else if (route === DELETE_ROUTE) {
+      m.deleteRequests.inc({ outcome });
+      if (outcome === 'ok') m.deleteLatency.observe({ collection }, seconds);
     }
-    const names = db.listCollections();
-    lines.push('# HELP ruvector_collections Collections in the database.', '# TYPE ruvector_collections gauge', `ruvector_collections ${names.length}`);
-    lines.push('# HELP ruvector_collection_points Points per collection.', '# TYPE ruvector_collection_points gauge');
-    for (const name of names) {
-      if (!db.hasCollection(name)) continue; // deleted since the list was taken
-      lines.push(`ruvector_collection_points{collection="${label(name)}"} ${db.collection(name).info().points}`);
-    }
-    return `${lines.join('\n')}\n`;
+  }
+
+  /** The exposition text, with the engine gauges read now. */
+  render(): Promise<string> {
+    return this.metrics.render();
   }
 }

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Database } from '../../engine/index.js';
 import type { Lifecycle } from '../lifecycle.js';
+import { METRICS_CONTENT_TYPE } from '../../observability/index.js';
 import type { HttpMetrics } from '../metrics.js';
 import { serviceSchemas as schemas } from '../schemas/service.js';
 
@@ -55,5 +56,5 @@ export function registerServiceRoutes(app: FastifyInstance, context: ServiceCont
   });
 
   app.get('/metrics', { schema: schemas.metrics, config: { access: 'read' } }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(context.metrics.render(context.db)));
+    reply.type(METRICS_CONTENT_TYPE).send(await context.metrics.render()));
 }

@@ -3,8 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import pino from 'pino';
-import { call, qdrant, resultOf, startServer } from './helpers.js';
+import pino, { type Logger } from 'pino';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { createLogger, setLogLevel, Tracing } from '../../../src/observability/index.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { call, qdrant, repoRoot, resultOf, startServer } from './helpers.js';
 
 test('version, probes and health checks', async (t) => {
   const { app } = await startServer(t);
@@ -38,27 +42,97 @@ test('request ids: taken from the client when sane, generated otherwise, on ever
   assert.match(failed.headers['x-request-id'] as string, /^[0-9a-f-]{36}$/);
   const unknown = await call(app, 'GET', '/nowhere');
   assert.match(unknown.headers['x-request-id'] as string, /^[0-9a-f-]{36}$/);
+  // X-Correlation-ID is preferred over X-Request-ID; the id goes back in both headers.
+  const correlated = await call(app, 'GET', '/collections', undefined, { 'x-correlation-id': 'corr-1', 'x-request-id': 'req-1' });
+  assert.equal(correlated.headers['x-correlation-id'], 'corr-1');
+  assert.equal(correlated.headers['x-request-id'], 'corr-1');
+  const fallback = await call(app, 'GET', '/collections', undefined, { 'x-correlation-id': 'bad id', 'x-request-id': 'req-2' });
+  assert.equal(fallback.headers['x-correlation-id'], 'req-2');
 });
 
-test('metrics count requests by route template and status', async (t) => {
-  const { app } = await startServer(t);
-  await call(app, 'PUT', '/collections/m1', { vectors: { size: 2, distance: 'Dot' } });
-  await call(app, 'PUT', '/collections/m1/points', { points: [{ id: 1, vector: [1, 1] }] });
-  await call(app, 'GET', '/collections/m1');
-  await call(app, 'GET', '/collections/m2');
-  await call(app, 'GET', '/nowhere');
-  const response = await call(app, 'GET', '/metrics');
+/** Parses the text format into `name{labels}` → value (comments checked against the grammar). */
+function parseExposition(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.trim().split('\n')) {
+    if (line === '') continue; // blank lines separate metric families
+    assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? ([-+]?[0-9.e+-]+|NaN|Nan|[+-]Inf))$/, line); // prom-client writes "Nan"; Prometheus parses any case
+    if (line.startsWith('#')) continue;
+    const cut = line.lastIndexOf(' ');
+    samples.set(line.slice(0, cut), Number(line.slice(cut + 1)));
+  }
+  return samples;
+}
+
+test('metrics: prom-client set with route patterns, engine gauges, process and cluster series', async (t) => {
+  const { app } = await startServer(t, { authDisabled: false, apiKey: 'metrics-key' });
+  const key = { 'api-key': 'metrics-key' };
+  await call(app, 'PUT', '/collections/m1', { vectors: { size: 2, distance: 'Dot' } }, key);
+  await call(app, 'PUT', '/collections/m1/points', { points: [{ id: 1, vector: [1, 1] }, { id: 2, vector: [1, 0] }, { id: 3, vector: [0, 1] }] }, key);
+  await call(app, 'POST', '/collections/m1/points/search', { vector: [1, 1], limit: 2 }, key);
+  await call(app, 'POST', '/collections/m1/points/search', { vector: [1, 1, 1], limit: 2 }, key);
+  await call(app, 'POST', '/collections/m1/points/delete', { points: [3] }, key);
+  await call(app, 'GET', '/collections/m1', undefined, key);
+  await call(app, 'GET', '/collections/m2', undefined, key);
+  await call(app, 'GET', '/nowhere', undefined, key);
+  await call(app, 'GET', '/collections');
+  await call(app, 'GET', '/collections', undefined, { 'api-key': 'wrong' });
+
+  const started = process.hrtime.bigint();
+  const response = await call(app, 'GET', '/metrics', undefined, key);
+  const scrapeMs = Number(process.hrtime.bigint() - started) / 1e6;
+  t.diagnostic(`scrape of /metrics took ${scrapeMs.toFixed(2)} ms (${response.body.length} bytes)`);
   assert.equal(response.statusCode, 200);
   assert.match(response.headers['content-type'] as string, /^text\/plain; version=0\.0\.4/);
-  const text = response.body;
-  assert.match(text, /^ruvector_http_requests_total\{method="GET",route="\/collections\/:collection_name",status="200"\} 1$/m);
-  assert.match(text, /^ruvector_http_requests_total\{method="GET",route="\/collections\/:collection_name",status="404"\} 1$/m);
-  assert.match(text, /^ruvector_http_requests_total\{method="GET",route="unmatched",status="404"\} 1$/m);
-  assert.match(text, /^ruvector_http_request_duration_seconds_count\{method="PUT",route="\/collections\/:collection_name\/points",status="200"\} 1$/m);
-  assert.match(text, /^ruvector_collection_points\{collection="m1"\} 1$/m);
-  assert.match(text, /^ruvector_collections 1$/m);
-  // Every line is a comment or `name{labels} value` (the text format's grammar).
-  for (const line of text.trim().split('\n')) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? [-+]?[0-9.e+-]+)$/, line);
+  const samples = parseExposition(response.body);
+  const value = (series: string): number | undefined => samples.get(series);
+
+  assert.equal(value('ruvector_http_requests_total{method="GET",endpoint="/collections/:collection_name",status="200"}'), 1);
+  assert.equal(value('ruvector_http_requests_total{method="GET",endpoint="/collections/:collection_name",status="404"}'), 1);
+  assert.equal(value('ruvector_http_requests_total{method="GET",endpoint="unmatched",status="404"}'), 1);
+  assert.equal(value('ruvector_http_requests_total{method="GET",endpoint="/collections",status="401"}'), 2);
+  assert.equal(value('ruvector_http_request_duration_seconds_count{method="PUT",endpoint="/collections/:collection_name/points",status="200"}'), 1);
+  assert.equal(value('ruvector_http_request_duration_seconds_bucket{le="+Inf",method="PUT",endpoint="/collections/:collection_name/points",status="200"}'), 1);
+  assert.ok(![...samples.keys()].some((k) => k.includes('/collections/m1')), 'raw URLs never become labels');
+  // The scrape itself is in flight while it renders.
+  assert.equal(value('ruvector_http_requests_in_flight'), 1);
+
+  assert.equal(value('ruvector_search_requests_total{outcome="ok"}'), 1);
+  assert.equal(value('ruvector_search_requests_total{outcome="client_error"}'), 1);
+  assert.equal(value('ruvector_search_latency_seconds_count{collection="m1"}'), 1);
+  assert.equal(value('ruvector_insert_requests_total{outcome="ok"}'), 1);
+  assert.equal(value('ruvector_inserted_points_total{collection="m1"}'), 3);
+  assert.equal(value('ruvector_insert_latency_seconds_count{collection="m1"}'), 1);
+  assert.equal(value('ruvector_delete_requests_total{outcome="ok"}'), 1);
+  assert.equal(value('ruvector_delete_latency_seconds_count{collection="m1"}'), 1);
+  assert.equal(value('ruvector_auth_rejections_total{reason="unauthenticated"}'), 2);
+  assert.equal(value('ruvector_auth_rejections_total{reason="forbidden"}'), 0);
+
+  assert.equal(value('ruvector_collections'), 1);
+  assert.equal(value('ruvector_collection_points{collection="m1"}'), 2);
+  assert.ok((value('ruvector_collection_applied_sequence{collection="m1"}') ?? 0) >= 2);
+  assert.ok((value('ruvector_collection_memory_bytes{collection="m1"}') ?? 0) > 0);
+  assert.ok((value('ruvector_collection_disk_bytes{collection="m1"}') ?? 0) > 0);
+  for (const name of ['indexed_vectors', 'pending_links', 'deleted_ratio']) assert.notEqual(value(`ruvector_collection_${name}{collection="m1"}`), undefined, name);
+
+  assert.equal(value('ruvector_cluster_nodes_total'), 0);
+  assert.equal(value('ruvector_cluster_nodes_healthy'), 0);
+  assert.equal(value('ruvector_replication_lag_seconds_count'), 0);
+  assert.ok((value('ruvector_process_resident_memory_bytes') ?? 0) > 0);
+  assert.ok((value('ruvector_memory_usage_bytes{type="rss"}') ?? 0) > 0);
+  assert.ok((value('ruvector_cpu_usage_percent') ?? -1) >= 0);
+  assert.notEqual(value('ruvector_nodejs_eventloop_lag_p99_seconds'), undefined);
+  assert.ok(response.body.includes('# TYPE ruvector_nodejs_gc_duration_seconds histogram'));
+  assert.ok([...samples.keys()].every((k) => k.startsWith('ruvector_')), 'every series has the ruvector_ prefix');
+  const names = new Set([...samples.keys()].map((k) => k.replace(/\{.*$/, '').replace(/_(bucket|sum|count)$/, '')));
+  t.diagnostic(`${samples.size} series, ${names.size} metric names`);
+  assert.ok(samples.size >= 50, `at least 50 series (got ${samples.size})`);
+
+  // Values move between scrapes; the scrape's own duration is reported.
+  await call(app, 'POST', '/collections/m1/points/search', { vector: [1, 0], limit: 1 }, key);
+  const again = parseExposition((await call(app, 'GET', '/metrics', undefined, key)).body);
+  assert.equal(again.get('ruvector_search_requests_total{outcome="ok"}'), 2);
+  assert.equal(again.get('ruvector_http_requests_total{method="GET",endpoint="/metrics",status="200"}'), 1);
+  assert.ok((again.get('ruvector_metrics_scrape_duration_seconds') ?? 0) > 0);
 });
 
 test('the OpenAPI document lists every route with its schemas; Swagger UI is served', async (t) => {
@@ -123,4 +197,93 @@ test('JSON log lines carry the request id; keys and bodies are not logged', asyn
   const failure = lines.find((l) => l.reqId === 'req-44' && l.level === 50) as { err?: { message: string; stack: string } } | undefined;
   assert.equal(failure?.err?.message, 'boom', 'a 500 is logged with its error and stack');
   assert.ok(!JSON.stringify(lines).includes('log-secret-key'), 'the API key never reaches the log');
+});
+
+test('a full run at trace level through the production logger: correlation id on every line, no secret in the log', async (t) => {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  const secrets = { apiKey: 'full-secret-7f3a9c', readOnly: 'ro-secret-41d2e8', bogus: 'bogus-secret-99aa01' };
+  const logger = createLogger({ level: 'info', format: 'json' }, sink);
+  const { app } = await startServer(t, { logger, authDisabled: false, apiKey: secrets.apiKey, readOnlyApiKey: secrets.readOnly });
+  setLogLevel(app.log as unknown as Logger, 'trace');
+  const full = { 'api-key': secrets.apiKey, 'x-correlation-id': 'corr-log-1' };
+  await call(app, 'PUT', '/collections/s', { vectors: { size: 2, distance: 'Dot' } }, full);
+  await call(app, 'PUT', '/collections/s/points', { points: [{ id: 1, vector: [0.25, 0.5], payload: { note: 'x' } }] }, full);
+  await call(app, 'POST', '/collections/s/points/search', { vector: [0.25, 0.5], limit: 1 }, { authorization: `Bearer ${secrets.apiKey}` });
+  await call(app, 'PUT', '/collections/s/points', { points: [{ id: 2, vector: [1, 1] }] }, { 'api-key': secrets.readOnly });
+  await call(app, 'GET', '/collections', undefined, { 'api-key': secrets.bogus });
+  await call(app, 'GET', '/collections', undefined, { authorization: `Bearer ${secrets.bogus}` });
+  await call(app, 'GET', '/metrics', undefined, full);
+  // A handler that logged the raw headers would still not leak them: redaction is in the logger.
+  app.log.info({ req: { headers: { 'api-key': secrets.apiKey, authorization: `Bearer ${secrets.bogus}` } }, apiKey: secrets.readOnly }, 'headers seen');
+
+  const log = chunks.join('');
+  const lines = log.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  t.diagnostic(`${lines.length} log lines, ${log.length} bytes`);
+  assert.ok(lines.length >= 14);
+  for (const secret of Object.values(secrets)) assert.ok(!log.includes(secret), `secret ${secret} is not in the log`);
+  assert.ok(log.includes('[REDACTED]'));
+  assert.ok(lines.some((l) => l.msg === 'log level changed' && l.to === 'trace'));
+  const requestLines = lines.filter((l) => l.msg === 'incoming request' || l.msg === 'request completed');
+  assert.ok(requestLines.length >= 14);
+  for (const line of requestLines) assert.equal(typeof line.reqId, 'string', JSON.stringify(line));
+  assert.ok(requestLines.some((l) => l.reqId === 'corr-log-1'));
+});
+
+test('tracing: one SERVER span per request, traceparent in and out, route and status attributes', async (t) => {
+  const exporter = new InMemorySpanExporter();
+  const tracing = new Tracing({ exporter, sampleRatio: 0 });
+  t.after(() => tracing.shutdown());
+  const { app } = await startServer(t, { tracing });
+  const parent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  const created = await call(app, 'PUT', '/collections/tr', { vectors: { size: 2, distance: 'Dot' } }, { traceparent: parent, 'x-correlation-id': 'corr-tr' });
+  assert.match(created.headers.traceparent as string, /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+  const missing = await call(app, 'GET', '/collections/nope', undefined, { traceparent: parent });
+  assert.equal(missing.statusCode, 404);
+  // Sampling ratio 0 and no parent: propagated but not recorded.
+  const unsampled = await call(app, 'GET', '/collections');
+  assert.match(unsampled.headers.traceparent as string, /-00$/);
+
+  const spans = exporter.getFinishedSpans();
+  assert.deepEqual(spans.map((s) => s.name), ['PUT /collections/:collection_name', 'GET /collections/:collection_name']);
+  for (const span of spans) {
+    assert.equal(span.spanContext().traceId, '0af7651916cd43dd8448eb211c80319c');
+    assert.equal(span.parentSpanContext?.spanId, 'b7ad6b7169203331');
+    assert.equal(span.kind, 1, 'SERVER');
+  }
+  assert.equal(spans[0].attributes['ruvector.correlation_id'], 'corr-tr');
+  assert.equal(spans[0].attributes['http.response.status_code'], 200);
+  assert.equal(spans[1].attributes['url.path'], '/collections/nope');
+  assert.equal(spans[1].attributes['http.response.status_code'], 404);
+  assert.equal(created.headers.traceparent, `00-0af7651916cd43dd8448eb211c80319c-${spans[0].spanContext().spanId}-01`);
+});
+
+test('every metric the Prometheus rules and Grafana dashboards use is exported by a running server', async (t) => {
+  const { app } = await startServer(t);
+  const exposition = (await call(app, 'GET', '/metrics')).body;
+  const exported = new Set([...exposition.matchAll(/^# TYPE (\w+) (\w+)$/gm)].map((m) => m[1]));
+  const rules = readFileSync(join(repoRoot, 'deploy/prometheus/rules/ruvector.yml'), 'utf8');
+  const dashboard = readFileSync(join(repoRoot, 'deploy/grafana/dashboards/overview.json'), 'utf8');
+  const used = new Set([...`${rules}\n${dashboard}`.matchAll(/\bruvector_\w+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, '')));
+  t.diagnostic(`${used.size} metric names used by rules and dashboards`);
+  assert.ok(used.size >= 15);
+  const missing = [...used].filter((name) => !exported.has(name));
+  assert.deepEqual(missing, [], 'names used in deploy/ but not exported');
+
+  // At least 10 alerts, each with a severity and a runbook.
+  const alerts = rules.split(/\n\s+- alert: /).slice(1);
+  assert.ok(alerts.length >= 10, `${alerts.length} alerts`);
+  for (const alert of alerts) {
+    const name = alert.split('\n')[0];
+    assert.match(alert, /severity: (critical|warning)/, name);
+    assert.match(alert, /runbook_url: \S+\/docs\/runbooks\/[a-z-]+\.md/, name);
+  }
+  const parsed = JSON.parse(dashboard) as { uid: string; panels: { targets: { expr: string }[] }[] };
+  assert.equal(parsed.uid, 'ruvector-overview');
+  assert.ok(parsed.panels.length >= 10 && parsed.panels.every((panel) => panel.targets.length > 0));
 });
