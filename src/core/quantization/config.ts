@@ -151,7 +151,7 @@ function parseBinary(raw: unknown): BinaryQuantizationConfig {
   const out: BinaryQuantizationConfig = {};
   if (value.encoding !== undefined && value.encoding !== null) {
     const encoding = enumAt(`${field}.encoding`, value.encoding, BINARY_ENCODINGS);
-    // Valid Qdrant, but not implemented here: refuse rather than silently store 1-bit codes.
+    // Valid in Qdrant but unsupported here: refuse rather than silently store 1-bit codes.
     if (encoding !== 'one_bit') throw invalid(`${field}.encoding`, `"${encoding}" is not supported by RuVector (supported: "one_bit")`);
     out.encoding = encoding;
   }
