@@ -14,6 +14,7 @@ import type { RuVectorConfig } from './config/index.js';
 import { Database, type EngineLimits, type EngineLogger } from './engine/index.js';
 import { RvError } from './errors.js';
 import { createServer, type ServerOptions } from './server/index.js';
+import { Tracing } from './observability/index.js';
 
 /** The admin credential the server enforces: a plain key, or a verifier over a stored hash. */
 export interface AdminKeyOption {
@@ -74,6 +75,12 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
     logger: engineLogger(logger),
   });
   let server: Awaited<ReturnType<typeof createServer>> | undefined;
+  // Tracing is on only with an OTLP endpoint to send spans to.
+  const tracing = config.tracing.otlp_endpoint === undefined ? undefined
+    : new Tracing({ otlpEndpoint: config.tracing.otlp_endpoint, sampleRatio: config.tracing.sample_ratio, serviceName: 'ruvector', serviceVersion: options.version });
+  const stopTracing = async (): Promise<void> => {
+    await tracing?.shutdown().catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'tracing shutdown failed'));
+  };
   try {
     const serverOptions: ServerOptions = {
       host: config.service.host,
@@ -84,6 +91,7 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
       bodyLimitBytes: config.service.max_request_size_mb * 1024 * 1024,
       logger,
       version: options.version,
+      ...(tracing === undefined ? {} : { tracing }),
     };
     if (options.adminKey.verifyApiKey !== undefined) serverOptions.verifyApiKey = options.adminKey.verifyApiKey;
     server = await createServer(db, serverOptions);
@@ -98,12 +106,14 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
           await running.close();
         } finally {
           await db.close();
+          await stopTracing();
         }
       })()),
     };
   } catch (error) {
     await server?.close().catch(() => undefined);
     await db.close();
+    await stopTracing();
     throw error;
   }
 }

@@ -33,6 +33,7 @@ function ruleOf(field: FieldSpec): string {
   switch (field.type) {
     case 'string': return field.minLength > 1 ? `must be a string of at least ${field.minLength} characters` : 'must be a non-empty string';
     case 'integer': return `must be an integer from ${field.min} to ${field.max}`;
+    case 'number': return `must be a number from ${field.min} to ${field.max}`;
     case 'boolean': return 'must be true or false';
     case 'enum': return `must be one of ${field.values.map((v) => `"${v}"`).join(', ')}`;
   }
@@ -43,6 +44,7 @@ function fromString(text: string, field: FieldSpec): unknown {
   const trimmed = text.trim();
   switch (field.type) {
     case 'integer': return /^[+-]?\d+$/.test(trimmed) ? Number(trimmed) : text;
+    case 'number': return trimmed !== '' && Number.isFinite(Number(trimmed)) ? Number(trimmed) : text;
     case 'boolean': {
       const lower = trimmed.toLowerCase();
       if (lower === 'true' || lower === '1') return true;
@@ -62,6 +64,8 @@ function parseValue(entry: ConfigEntry, field: FieldSpec): Parsed {
       return typeof value === 'string' && value.length >= field.minLength ? { ok: true, value } : fail();
     case 'integer':
       return typeof value === 'number' && Number.isSafeInteger(value) && value >= field.min && value <= field.max ? { ok: true, value } : fail();
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) && value >= field.min && value <= field.max ? { ok: true, value } : fail();
     case 'boolean':
       return typeof value === 'boolean' ? { ok: true, value } : fail();
     case 'enum':

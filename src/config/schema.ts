@@ -47,6 +47,11 @@ export interface RuVectorConfig {
     readonly level: LogLevel;
     readonly format: LogFormat;
   };
+  readonly tracing: {
+    /** OTLP/HTTP traces endpoint; undefined: tracing off. */
+    readonly otlp_endpoint?: string;
+    readonly sample_ratio: number;
+  };
 }
 
 export type ConfigSection = keyof RuVectorConfig;
@@ -72,6 +77,14 @@ export interface IntegerField extends FieldBase {
   max: number;
 }
 
+/** A finite number (fractions allowed) within [min, max]. */
+export interface NumberField extends FieldBase {
+  type: 'number';
+  default: number;
+  min: number;
+  max: number;
+}
+
 export interface BooleanField extends FieldBase {
   type: 'boolean';
   default: boolean;
@@ -83,7 +96,7 @@ export interface EnumField extends FieldBase {
   default: string;
 }
 
-export type FieldSpec = StringField | IntegerField | BooleanField | EnumField;
+export type FieldSpec = StringField | IntegerField | NumberField | BooleanField | EnumField;
 
 export type ConfigSchema = {
   readonly [S in ConfigSection]: { readonly [K in keyof RuVectorConfig[S]]-?: FieldSpec };
@@ -122,6 +135,10 @@ export const CONFIG_SCHEMA: ConfigSchema = {
   log: {
     level: { type: 'enum', values: LOG_LEVELS, default: 'info', description: 'Lowest level logged.' },
     format: { type: 'enum', values: LOG_FORMATS, default: 'json', description: '`json`: one JSON object per line (pino). `text`: one readable line per entry, for a terminal.' },
+  },
+  tracing: {
+    otlp_endpoint: { type: 'string', minLength: 1, description: 'OTLP/HTTP traces endpoint (e.g. `http://collector:4318/v1/traces`); unset: tracing off.' },
+    sample_ratio: { type: 'number', default: 0.01, min: 0, max: 1, description: 'Share of new root traces recorded (parent-based: a sampled parent is always followed).' },
   },
 };
 

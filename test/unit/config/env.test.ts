@@ -54,3 +54,13 @@ test('numbers that are not integers, and words that are not booleans, are reject
   assert.throws(() => fromEnv({ RUVECTOR__SERVICE__PORT: '63.5' }), { message: /service\.port .*got "63\.5"/ });
   assert.throws(() => fromEnv({ RUVECTOR__SERVICE__AUTH_DISABLED: 'maybe' }), { message: /service\.auth_disabled \(env RUVECTOR__SERVICE__AUTH_DISABLED\): must be true or false, got "maybe"/ });
 });
+
+test('numbers (tracing.sample_ratio) parse with fractions and are range-checked', () => {
+  const config = fromEnv({ RUVECTOR__TRACING__SAMPLE_RATIO: '0.25', RUVECTOR__TRACING__OTLP_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' });
+  assert.equal(config.tracing.sample_ratio, 0.25);
+  assert.equal(config.tracing.otlp_endpoint, 'http://127.0.0.1:4318/v1/traces');
+  assert.equal(fromEnv({}).tracing.sample_ratio, 0.01);
+  assert.equal(fromEnv({}).tracing.otlp_endpoint, undefined);
+  assert.throws(() => fromEnv({ RUVECTOR__TRACING__SAMPLE_RATIO: '1.5' }), { code: 'RV_CONFIG_INVALID', message: /tracing\.sample_ratio \(env RUVECTOR__TRACING__SAMPLE_RATIO\): must be a number from 0 to 1, got "1.5"/ });
+  assert.throws(() => fromEnv({ RUVECTOR__TRACING__SAMPLE_RATIO: 'often' }), { code: 'RV_CONFIG_INVALID', message: /must be a number from 0 to 1/ });
+});
