@@ -33,6 +33,10 @@ export interface DatabaseOptions {
   codec?: BlobCodec;
   /** Tuning for tests: milliseconds of graph linking per event-loop turn. */
   indexSliceMs?: number;
+  /** Index checkpoint every this many operations per shard (default 20,000). */
+  checkpointEveryOps?: number;
+  /** Op-log records kept behind the latest checkpoint per shard (default 100,000). */
+  oplogRetainOps?: number;
 }
 
 interface Catalog {
@@ -91,6 +95,8 @@ export class Database {
       dir, config, durability: this.options.durability, codec: this.options.codec,
       logger: (level, message, fields) => this.log(level, message, { collection: name, ...fields }),
       indexSliceMs: this.options.indexSliceMs,
+      checkpointEveryOps: this.options.checkpointEveryOps,
+      oplogRetainOps: this.options.oplogRetainOps,
     });
     return new Collection(name, config, shard, this.limits);
   }

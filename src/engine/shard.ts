@@ -45,6 +45,12 @@ export interface ShardOptions {
   indexSliceMs?: number;
   /** Write an index checkpoint after this many applied operations (default 20,000). */
   checkpointEveryOps?: number;
+  /**
+   * Op-log records kept behind the latest checkpoint (default 100,000). Older ones are
+   * deleted in bounded chunks, so the log does not grow without end; replicas and backups
+   * that fall further behind start from a snapshot (ARCHITECTURE.md, "The write path is a log").
+   */
+  oplogRetainOps?: number;
 }
 
 export interface SearchParams {
@@ -78,6 +84,8 @@ const META_PAYLOAD_INDEXES = 'payload_indexes';
 const MAX_OPS_PER_TRANSACTION = 1000;
 const QUANTIZER_MIN_POINTS = 256;
 const QUANTIZER_SAMPLE = 10000;
+/** Op-log records deleted per background step (keeps each step short). */
+const OPLOG_TRUNCATE_CHUNK = 5000;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -103,6 +111,7 @@ export class Shard {
   private readonly log: EngineLogger;
   private readonly sliceMs: number;
   private readonly checkpointEveryOps: number;
+  private readonly oplogRetainOps: number;
   private queue: QueuedOp[] = [];
   private flushScheduled = false;
   private indexerScheduled = false;
@@ -119,6 +128,7 @@ export class Shard {
     this.log = options.logger ?? (() => undefined);
     this.sliceMs = options.indexSliceMs ?? 4;
     this.checkpointEveryOps = options.checkpointEveryOps ?? 20000;
+    this.oplogRetainOps = options.oplogRetainOps ?? 100000;
   }
 
   private static newIndex(config: CollectionConfig): HnswIndex {
@@ -369,7 +379,7 @@ export class Shard {
 
   private scheduleIndexer(): void {
     if (this.indexerScheduled || this.closed) return;
-    if (this.index.pendingLinks === 0 && !this.needsVacuum() && !this.needsQuantizer() && !this.needsCheckpoint()) return;
+    if (this.index.pendingLinks === 0 && !this.needsVacuum() && !this.needsQuantizer() && !this.needsCheckpoint() && this.oplogTruncateTarget() === undefined) return;
     this.indexerScheduled = true;
     setImmediate(() => this.indexerStep());
   }
@@ -387,6 +397,14 @@ export class Shard {
     return this.checkpointing === undefined && this.appliedSeq - this.checkpointSeq >= this.checkpointEveryOps;
   }
 
+  /** The sequence the op log may be truncated through now, or undefined when nothing is due. */
+  private oplogTruncateTarget(): number | undefined {
+    const through = this.checkpointSeq - this.oplogRetainOps;
+    if (through <= 0 || this.checkpointing !== undefined) return undefined;
+    const first = this.store.firstOpSeq();
+    return first <= through ? Math.min(through, first + OPLOG_TRUNCATE_CHUNK - 1) : undefined;
+  }
+
   /** One slice of background work: link pending nodes for a few ms, then vacuum/quantize/checkpoint when due. */
   private indexerStep(): void {
     this.indexerScheduled = false;
@@ -402,7 +420,13 @@ export class Shard {
       } else if (this.needsQuantizer()) {
         this.buildQuantizerStep(performance.now() + this.sliceMs);
       } else if (this.needsCheckpoint()) {
-        this.checkpointing = this.checkpoint().finally(() => { this.checkpointing = undefined; });
+        this.checkpointing = this.checkpoint().finally(() => {
+          this.checkpointing = undefined;
+          this.scheduleIndexer();
+        });
+      } else {
+        const through = this.oplogTruncateTarget();
+        if (through !== undefined) this.store.truncateOpsThrough(through);
       }
     } catch (error) {
       this.log('error', 'background indexing step failed', { dir: this.dir, error: (error as Error).message });
@@ -615,6 +639,11 @@ export class Shard {
 
   get lastAppliedSeq(): number {
     return this.appliedSeq;
+  }
+
+  /** The oldest op-log record still kept (lastAppliedSeq + 1 when the log is empty). */
+  get firstOpSeq(): number {
+    return this.store.firstOpSeq();
   }
 
   /** Raw op-log records after `afterSeq` (replication, incremental backup, tests). */
