@@ -12,7 +12,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { RvError } from '../../errors.js';
+import { isRvError, RvError } from '../../errors.js';
 import type { Database } from '../../engine/index.js';
 import { ApiProblem, SERVER_CODES } from '../api-problem.js';
 import { rejectUnsupported } from '../compat.js';
@@ -96,7 +96,7 @@ export function registerSnapshotRoutes(app: FastifyInstance, db: Database, optio
     rejectUnsupported(request.body, ['api_key']);
     const path = await localSnapshotPath(request.body.location, snapshotsRoot);
     if (typeof request.body.checksum === 'string') checkChecksum(await sha256Of(path), request.body.checksum, 'checksum');
-    await db.recoverSnapshot(request.params.collection_name, path);
+    await recoverFromClientFile(db, request.params.collection_name, path);
     return ok(reply, true);
   });
 
@@ -123,10 +123,25 @@ export function registerSnapshotRoutes(app: FastifyInstance, db: Database, optio
       }
       if (part.file.truncated) throw tooLarge();
       checkChecksum(hash.digest('hex'), request.query.checksum, 'checksum');
-      await db.recoverSnapshot(request.params.collection_name, file);
+      await recoverFromClientFile(db, request.params.collection_name, file);
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
     return ok(reply, true);
   });
+}
+
+/**
+ * Restores a snapshot file the client supplied (upload or location). A file that fails its
+ * checksum or format is bad client input here (400), not a corruption of our own storage (500).
+ */
+async function recoverFromClientFile(db: Database, collection: string, file: string): Promise<void> {
+  try {
+    await db.recoverSnapshot(collection, file);
+  } catch (error) {
+    if (isRvError(error) && error.code === 'RV_SNAPSHOT_CORRUPTED') {
+      throw new RvError('RV_SNAPSHOT_INVALID', `the snapshot file is not valid: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
 }

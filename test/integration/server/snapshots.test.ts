@@ -94,8 +94,7 @@ test('recover from a multipart upload; corrupt or mismatched uploads change noth
   const corrupt = Buffer.from(bytes);
   corrupt[Math.floor(corrupt.length / 2)] ^= 0xff;
   const refused = await app.inject({ method: 'POST', url: '/collections/uploaded/snapshots/upload', ...multipart('snapshot', corrupt) });
-  assert.ok(refused.statusCode >= 400, refused.body);
-  assert.equal((refused.json() as { code: string }).code, 'RV_SNAPSHOT_CORRUPTED');
+  assertError(refused, 400, 'RV_SNAPSHOT_INVALID', /checksum|not valid/);
   assert.deepEqual(resultOf(await call(app, 'POST', '/collections/uploaded/points/count', {})), { count: 50 }, 'the corrupt upload replaced nothing');
   assertError(await call(app, 'POST', '/collections/other/snapshots/upload', { snapshot: 'not a file' }), 400, 'RV_SNAPSHOT_INVALID', /multipart/);
   assert.equal((resultOf(await call(app, 'GET', '/collections/other/exists')) as { exists: boolean }).exists, false);
