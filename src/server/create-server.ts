@@ -2,7 +2,7 @@
  * The HTTP server: a Qdrant-compatible REST API over a Database, on Fastify.
  *
  * Request path: correlation id (header in, header out) → trace span (when tracing is given;
- * W3C traceparent in and out) → in-flight gauge → authenticate (onRequest, before any
+ * W3C traceparent in and out) → in-flight gauge → load shedding → authenticate (onRequest, before any
  * body is read) → parse JSON (size-limited) → validate against the route schema → handler
  * (one engine call, wrapped in Qdrant's envelope) → metrics (onResponse). Errors from any
  * step go through one handler that picks the status from error-status.ts.
@@ -19,6 +19,7 @@ import { registerJsonParser } from './json-body.js';
 import { Lifecycle } from './lifecycle.js';
 import { HttpMetrics } from './metrics.js';
 import { correlationIdOf, createLogger, type HttpSpan, type Tracing } from '../observability/index.js';
+import { LoadShedder, type LoadSheddingOptions } from '../reliability/index.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 import { registerCollectionRoutes } from './routes/collections.js';
 import { registerPointRoutes } from './routes/points.js';
@@ -53,6 +54,8 @@ export interface ServerOptions {
   version: string;
   /** OpenTelemetry tracing (a span per request, W3C traceparent in and out); none when absent. The caller shuts it down. */
   tracing?: Tracing;
+  /** Load shedding limits (in-flight requests, event-loop delay); defaults in reliability/load-shedder.ts. */
+  loadShedding?: LoadSheddingOptions;
 }
 
 /** A built server: the Fastify app (for inject) and its lifecycle controls. */
@@ -130,6 +133,20 @@ export async function createServer(db: Database, options: ServerOptions): Promis
   app.addHook('onRequest', async (request) => {
     metrics.started(request);
   });
+  // Shed load before authentication (which may run scrypt): probes and docs are never shed.
+  const shedder = new LoadShedder(options.loadShedding);
+  const admitted = new WeakSet<object>();
+  app.addHook('onRequest', async (request) => {
+    if (!request.is404 && request.routeOptions.config.access === 'public') return;
+    shedder.admit();
+    admitted.add(request);
+  });
+  const releaseAdmitted = async (request: object): Promise<void> => {
+    if (admitted.delete(request)) shedder.release();
+  };
+  app.addHook('onResponse', releaseAdmitted);
+  app.addHook('onRequestAbort', releaseAdmitted);
+  app.addHook('onClose', async () => shedder.stop());
   app.addHook('onRequest', authenticate);
   app.addHook('onResponse', async (request, reply) => {
     metrics.finished(request, reply);
