@@ -58,7 +58,7 @@ export const ERROR_CODES = {
   RV_AUTH_INVALID: { kind: 'unauthenticated', meaning: 'The API key or token presented is not valid.' },
   RV_AUTH_FORBIDDEN: { kind: 'forbidden', meaning: 'The credential is valid but does not allow this operation (e.g. a read-only key writing).' },
   RV_IMPORT_INVALID: { kind: 'invalid_argument', meaning: 'An import file has a malformed line or row (the message names it).' },
-  RV_OVERLOADED: { kind: 'unavailable', meaning: 'The node is shedding load (too many requests in flight, or the event loop is lagging); retry after Retry-After.' },
+  RV_OVERLOADED: { kind: 'unavailable', meaning: 'The node is shedding load (too many requests in flight); retry after Retry-After.' },
   RV_ROUTE_NOT_FOUND: { kind: 'not_found', meaning: 'No route for this HTTP method and path.' },
   RV_REQUEST_TOO_LARGE: { kind: 'invalid_argument', meaning: 'The request body or upload is over its configured limit (HTTP 413).' },
 } as const satisfies Record<string, { kind: ErrorKind; meaning: string }>;

@@ -1,2 +1,2 @@
 /** reliability/: load shedding (timeouts, breakers, read-only degradation and shutdown follow with #6). */
-export { LoadShedder, DEFAULT_MAX_EVENT_LOOP_DELAY_MS, DEFAULT_MAX_IN_FLIGHT, type LoadSheddingOptions } from './load-shedder.js';
+export { LoadShedder, DEFAULT_MAX_IN_FLIGHT, type LoadSheddingOptions } from './load-shedder.js';

@@ -54,7 +54,7 @@ export interface ServerOptions {
   version: string;
   /** OpenTelemetry tracing (a span per request, W3C traceparent in and out); none when absent. The caller shuts it down. */
   tracing?: Tracing;
-  /** Load shedding limits (in-flight requests, event-loop delay); defaults in reliability/load-shedder.ts. */
+  /** Load shedding limit (requests in flight); default in reliability/load-shedder.ts. */
   loadShedding?: LoadSheddingOptions;
 }
 
@@ -146,7 +146,6 @@ export async function createServer(db: Database, options: ServerOptions): Promis
   };
   app.addHook('onResponse', releaseAdmitted);
   app.addHook('onRequestAbort', releaseAdmitted);
-  app.addHook('onClose', async () => shedder.stop());
   app.addHook('onRequest', authenticate);
   app.addHook('onResponse', async (request, reply) => {
     metrics.finished(request, reply);
