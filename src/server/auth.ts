@@ -7,9 +7,9 @@
  * extends this with hashed stored keys, JWT and RBAC.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RvError } from '../errors.js';
+import { isLoopbackHost } from '../config/index.js';
 import { CachedKeyVerifier, type KeyVerifier } from './key-verifier.js';
 
 /** What a route needs: no key, any valid key, or the full-access key. */
@@ -32,15 +32,6 @@ export interface AuthOptions {
 
 function digest(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
-}
-
-/** True for addresses only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (bare === 'localhost') return true;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  if (isIP(bare) === 6) return bare === '::1' || bare.startsWith('::ffff:127.');
-  return false;
 }
 
 /** The key a request presents, if any. */

@@ -2,28 +2,12 @@
  * A Target over a data directory opened in this process with the Database library.
  * Do not point it at the directory of a running server: the server would not see the changes.
  */
-import { Database, type Collection } from '../../engine/index.js';
+import { Database } from '../../engine/index.js';
 import { RvError } from '../../errors.js';
 import type { PointId } from '../../core/types.js';
 import type { PointInput, ScrollPage, Target } from './target.js';
-
-/** Qdrant's CollectionInfo for a local collection (the shape GET /collections/{name} returns). */
-function collectionInfo(collection: Collection): Record<string, unknown> {
-  const info = collection.info();
-  const { vectors, shard_number, replication_factor, write_consistency_factor, on_disk_payload, hnsw_config, optimizers_config, wal_config, quantization_config } = collection.config;
-  return {
-    status: info.pendingLinks > 0 ? 'yellow' : 'green',
-    optimizer_status: 'ok',
-    points_count: info.points,
-    indexed_vectors_count: info.indexedVectors,
-    segments_count: 1,
-    config: {
-      params: { vectors, shard_number, replication_factor, write_consistency_factor, on_disk_payload },
-      hnsw_config, optimizer_config: optimizers_config, wal_config, quantization_config,
-    },
-    payload_schema: info.payloadSchema,
-  };
-}
+// The same CollectionInfo shape GET /collections/{name} returns, from the one place that builds it.
+import { collectionInfo } from '../../server/index.js';
 
 /**
  * @example
