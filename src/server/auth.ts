@@ -11,6 +11,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RvError } from '../errors.js';
 import { isLoopbackHost } from '../config/index.js';
 import { CachedKeyVerifier, type KeyVerifier } from './key-verifier.js';
+import { isReadPermission, type Permission } from '../security/permissions.js';
+import type { Principal } from '../security/principal.js';
 
 /** What a route needs: no key, any valid key, or the full-access key. */
 export type RouteAccess = 'public' | 'read' | 'write';
@@ -18,6 +20,12 @@ export type RouteAccess = 'public' | 'read' | 'write';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /** The RBAC permission the route needs (security/permissions.ts); replaces `access`. */
+    permission?: Permission;
+  }
+  interface FastifyRequest {
+    /** Set by authentication; absent on public routes and when auth is disabled. */
+    principal?: Principal;
   }
 }
 
@@ -32,6 +40,13 @@ export interface AuthOptions {
 
 function digest(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
+}
+
+/** Interim bridge while routes move from `access` to `permission`. */
+function routeAccess(permission: Permission | undefined, access: RouteAccess | undefined): RouteAccess {
+  if (permission === undefined) return access ?? 'write';
+  if (permission === 'public') return 'public';
+  return isReadPermission(permission) ? 'read' : 'write';
 }
 
 /** The key a request presents, if any. */
@@ -65,7 +80,7 @@ export function createAuthHook(options: AuthOptions): (request: FastifyRequest, 
   }
   return async (request) => {
     // Unknown routes answer 404 to any valid key, read-only included.
-    const access: RouteAccess = request.is404 ? 'read' : request.routeOptions.config.access ?? 'write';
+    const access: RouteAccess = request.is404 ? 'read' : routeAccess(request.routeOptions.config.permission, request.routeOptions.config.access);
     if (access === 'public') return;
     const key = presentedKey(request);
     if (key === undefined) throw new RvError('RV_AUTH_REQUIRED', 'Must provide an API key or an Authorization bearer token');
