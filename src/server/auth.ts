@@ -1,27 +1,31 @@
 /**
- * API-key authentication, as Qdrant's `api_key` / `read_only_api_key`: the key comes in the
- * `api-key` header or as `Authorization: Bearer <key>`. Keys are compared in constant time
- * over their SHA-256 digests (equal length, so timingSafeEqual applies and the key's length
- * does not leak). The health probes and the API documentation are public; every other route
- * needs a key, and the read-only key only opens routes marked `read`. The security issue
- * extends this with hashed stored keys, JWT and RBAC.
+ * Authentication and authorization of every request (onRequest, before any body is read).
+ *
+ * Each route declares the permission it needs in its config (`permission`, from
+ * security/permissions.ts); a route without one needs `system:admin` (least privilege), and
+ * test/integration/server/route-permissions.test.ts fails for any route that relies on that.
+ * The credential comes in the `api-key` header or as `Authorization: Bearer <key or JWT>`;
+ * security/authenticator.ts turns it into a Principal, security/rbac/authorizer.ts decides.
+ * Collection permissions apply to the route's `collection_name` after alias resolution, so
+ * an alias cannot open a collection the credential may not touch.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RvError } from '../errors.js';
 import { isLoopbackHost } from '../config/index.js';
-import { CachedKeyVerifier, type KeyVerifier } from './key-verifier.js';
-import { isReadPermission, type Permission } from '../security/permissions.js';
+import type { Authenticator } from '../security/authenticator.js';
+import type { Permission } from '../security/permissions.js';
 import type { Principal } from '../security/principal.js';
-
-/** What a route needs: no key, any valid key, or the full-access key. */
-export type RouteAccess = 'public' | 'read' | 'write';
+import type { Authorizer, CollectionTarget } from '../security/rbac/authorizer.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    access?: RouteAccess;
-    /** The RBAC permission the route needs (security/permissions.ts); replaces `access`. */
+    /** The RBAC permission the route needs (security/permissions.ts). */
     permission?: Permission;
+    /**
+     * For collection permissions on routes without `:collection_name`: `any` (a listing,
+     * filtered by the handler) or `all` (spans collections; the default).
+     */
+    collectionTarget?: 'any' | 'all';
   }
   interface FastifyRequest {
     /** Set by authentication; absent on public routes and when auth is disabled. */
@@ -29,27 +33,22 @@ declare module 'fastify' {
   }
 }
 
+/** The permission of routes that declare none. */
+export const DEFAULT_ROUTE_PERMISSION: Permission = 'system:admin';
+
 export interface AuthOptions {
   host: string;
-  apiKey?: string;
-  readOnlyApiKey?: string;
-  /** Full access for keys it accepts: a key stored only as a hash (results are cached). */
-  verifyApiKey?: KeyVerifier;
+  /** No authentication: allowed only on a loopback address. */
   authDisabled?: boolean;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  /** The collection a name (or alias) refers to; the name itself when it resolves to none. */
+  resolveCollection: (name: string) => string;
 }
 
-function digest(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
-}
+const authorizers = new WeakMap<FastifyRequest, Authorizer>();
 
-/** Interim bridge while routes move from `access` to `permission`. */
-function routeAccess(permission: Permission | undefined, access: RouteAccess | undefined): RouteAccess {
-  if (permission === undefined) return access ?? 'write';
-  if (permission === 'public') return 'public';
-  return isReadPermission(permission) ? 'read' : 'write';
-}
-
-/** The key a request presents, if any. */
+/** The credential a request presents, if any. */
 export function presentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers['api-key'];
   if (typeof header === 'string' && header.length > 0) return header;
@@ -61,9 +60,22 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
+/** The permission a request's route needs (404s: none beyond a valid credential). */
+export function routePermission(request: FastifyRequest): Permission | undefined {
+  if (request.is404) return undefined;
+  return request.routeOptions.config.permission ?? DEFAULT_ROUTE_PERMISSION;
+}
+
+/** Whether the request's principal may read collection `name` (for filtering listings). */
+export function mayReadCollection(request: FastifyRequest, name: string): boolean {
+  const authorizer = authorizers.get(request);
+  if (authorizer === undefined || request.principal === undefined) return true; // auth disabled
+  return authorizer.canRead(request.principal, name);
+}
+
 /**
  * Builds the onRequest hook. Throws RV_INVALID_ARGUMENT for an unsafe configuration: auth
- * disabled on a non-loopback address, or neither a key nor an explicit opt-out.
+ * disabled on a non-loopback address, or no credential that could ever be accepted.
  */
 export function createAuthHook(options: AuthOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   if (options.authDisabled === true) {
@@ -72,25 +84,26 @@ export function createAuthHook(options: AuthOptions): (request: FastifyRequest, 
     }
     return async () => undefined;
   }
-  const fullKey = options.apiKey === undefined || options.apiKey === '' ? undefined : digest(options.apiKey);
-  const readOnlyKey = options.readOnlyApiKey === undefined || options.readOnlyApiKey === '' ? undefined : digest(options.readOnlyApiKey);
-  const verifier = options.verifyApiKey === undefined ? undefined : new CachedKeyVerifier(options.verifyApiKey);
-  if (fullKey === undefined && readOnlyKey === undefined && verifier === undefined) {
-    throw new RvError('RV_INVALID_ARGUMENT', 'no API key configured: set apiKey (or readOnlyApiKey, or verifyApiKey), or set authDisabled on a loopback address for local development', { details: { field: 'apiKey' } });
+  const { authenticator, authorizer } = options;
+  if (!authenticator.hasCredentials) {
+    throw new RvError('RV_INVALID_ARGUMENT', 'no API key configured: set apiKey (or readOnlyApiKey, stored keys, JWT issuers), or set authDisabled on a loopback address for local development', { details: { field: 'apiKey' } });
   }
   return async (request) => {
-    // Unknown routes answer 404 to any valid key, read-only included.
-    const access: RouteAccess = request.is404 ? 'read' : routeAccess(request.routeOptions.config.permission, request.routeOptions.config.access);
-    if (access === 'public') return;
-    const key = presentedKey(request);
-    if (key === undefined) throw new RvError('RV_AUTH_REQUIRED', 'Must provide an API key or an Authorization bearer token');
-    const presented = digest(key);
-    // Both constant-time comparisons always run, so timing does not tell which key matched;
-    // the verifier (a hashed stored key) is asked only about keys neither matched.
-    const isReadOnly = readOnlyKey !== undefined && timingSafeEqual(presented, readOnlyKey);
-    const isFull = (fullKey !== undefined && timingSafeEqual(presented, fullKey))
-      || (!isReadOnly && verifier !== undefined && await verifier.check(key, presented.toString('hex')));
-    if (!isFull && !isReadOnly) throw new RvError('RV_AUTH_INVALID', 'Invalid API key or JWT');
-    if (!isFull && access === 'write') throw new RvError('RV_AUTH_FORBIDDEN', 'Forbidden: the read-only API key cannot perform write operations');
+    const permission = routePermission(request);
+    if (permission === 'public') return;
+    const credential = presentedKey(request);
+    if (credential === undefined) throw new RvError('RV_AUTH_REQUIRED', 'Must provide an API key or an Authorization bearer token');
+    const principal = await authenticator.authenticate(credential);
+    request.principal = principal;
+    authorizers.set(request, authorizer);
+    // Unknown routes answer 404 to any valid credential.
+    if (permission === undefined) return;
+    authorizer.authorize(principal, permission, collectionTarget(request, options.resolveCollection));
   };
+}
+
+function collectionTarget(request: FastifyRequest, resolve: (name: string) => string): CollectionTarget {
+  const name = (request.params as { collection_name?: unknown } | undefined)?.collection_name;
+  if (typeof name === 'string') return { kind: 'named', name: resolve(name) };
+  return { kind: request.routeOptions.config.collectionTarget ?? 'all' };
 }

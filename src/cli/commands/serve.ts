@@ -4,7 +4,7 @@ import { loadConfig, redactConfig, type FlagValue } from '../../config/index.js'
 import { RvError } from '../../errors.js';
 import type { AdminKeyOption } from '../../main.js';
 import { parseCommandArgs } from '../args.js';
-import { bootstrapKeyNotice, resolveAdminKey } from '../bootstrap-key.js';
+import { bootstrapKeyNotice, resolveAdminKey } from '../../security/keys/bootstrap-key.js';
 import type { CliIo } from '../io.js';
 import { createLogger } from '../logger.js';
 import { ruvectorVersion } from '../version.js';

@@ -6,9 +6,9 @@
  */
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RuVectorConfig } from '../config/index.js';
-import { RvError } from '../errors.js';
-import { writeFileAtomic } from '../storage/index.js';
+import type { RuVectorConfig } from '../../config/index.js';
+import { RvError } from '../../errors.js';
+import { writeFileAtomic } from '../../storage/index.js';
 import { createApiKeyVerifier, generateApiKey, hashApiKey, type ApiKeyHash } from './api-key-hash.js';
 
 export const BOOTSTRAP_KEY_FILE = join('.auth', 'bootstrap-key.json');

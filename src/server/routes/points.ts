@@ -44,8 +44,8 @@ function checkVectorNames(body: Body, prefix = ''): void {
 
 /** Registers the point routes on `app`. */
 export function registerPointRoutes(app: FastifyInstance, db: Database): void {
-  const read = { access: 'read' as const };
-  const write = { access: 'write' as const };
+  const read = { permission: 'collection:read' as const };
+  const write = { permission: 'collection:write' as const };
   const collectionOf = (request: { params: NameParams }): Collection => db.collection(request.params.collection_name);
   const bodyOf = (request: BodyRequest): Body => request.body ?? {};
 

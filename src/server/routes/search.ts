@@ -38,7 +38,7 @@ function legacyRecommend(collection: Collection, body: Body, prefix: string): Re
 
 /** Registers the query, search and recommend routes on `app`. */
 export function registerSearchRoutes(app: FastifyInstance, db: Database): void {
-  const read = { access: 'read' as const };
+  const read = { permission: 'collection:read' as const };
   const pageSize = db.limits.maxSearchLimit;
 
   app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/query', { schema: schemas.query, config: read }, async (request, reply) => {
@@ -52,7 +52,8 @@ export function registerSearchRoutes(app: FastifyInstance, db: Database): void {
     checkBatchSize(request.body.searches.length, db.limits);
     // Every request is checked before any runs: a bad one fails the batch at once.
     const plans = request.body.searches.map((search, i) => planQuery(search, db.limits, `searches[${i}]`));
-    return ok(reply, plans.map((plan) => ({ points: executeQuery(collection, plan, pageSize) })));
+    // Between queries the request's deadline is checked: a batch past its time limit stops (504 RV_TIMEOUT).
+    return ok(reply, plans.map((plan) => { request.deadline?.throwIfExpired(); return { points: executeQuery(collection, plan, pageSize) }; }));
   });
 
   app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/search', { schema: schemas.search, config: read }, async (request, reply) =>
@@ -61,7 +62,7 @@ export function registerSearchRoutes(app: FastifyInstance, db: Database): void {
   app.post<{ Params: NameParams; Body: BatchBody }>('/collections/:collection_name/points/search/batch', { schema: schemas.searchBatch, config: read }, async (request, reply) => {
     const collection = db.collection(request.params.collection_name);
     checkBatchSize(request.body.searches.length, db.limits);
-    return ok(reply, request.body.searches.map((search, i) => legacySearch(collection, search, `searches[${i}].`)));
+    return ok(reply, request.body.searches.map((search, i) => { request.deadline?.throwIfExpired(); return legacySearch(collection, search, `searches[${i}].`); }));
   });
 
   app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/recommend', { schema: schemas.recommend, config: read }, async (request, reply) =>
@@ -70,6 +71,6 @@ export function registerSearchRoutes(app: FastifyInstance, db: Database): void {
   app.post<{ Params: NameParams; Body: BatchBody }>('/collections/:collection_name/points/recommend/batch', { schema: schemas.recommendBatch, config: read }, async (request, reply) => {
     const collection = db.collection(request.params.collection_name);
     checkBatchSize(request.body.searches.length, db.limits);
-    return ok(reply, request.body.searches.map((search, i) => legacyRecommend(collection, search, `searches[${i}].`)));
+    return ok(reply, request.body.searches.map((search, i) => { request.deadline?.throwIfExpired(); return legacyRecommend(collection, search, `searches[${i}].`); }));
   });
 }

@@ -10,12 +10,15 @@ import type { Lifecycle } from '../lifecycle.js';
 import { METRICS_CONTENT_TYPE } from '../../observability/index.js';
 import type { HttpMetrics } from '../metrics.js';
 import { serviceSchemas as schemas } from '../schemas/service.js';
+import { reliabilityChecks, reliabilityReady, type ReliabilityStatus } from '../reliability-status.js';
 
 export interface ServiceContext {
   db: Database;
   version: string;
   lifecycle: Lifecycle;
   metrics: HttpMetrics;
+  /** Write mode, load shedding and dependency breakers, reported in /health and /ready. */
+  reliability?: ReliabilityStatus;
 }
 
 type Check = { status: 'ok' | 'fail' } & Record<string, unknown>;
@@ -28,7 +31,7 @@ function checks(context: ServiceContext): Record<string, Check> {
     database = { status: 'fail', error: (error as Error).message };
   }
   const state = context.lifecycle.state;
-  return { database, server: { status: state === 'serving' ? 'ok' : 'fail', state } };
+  return { database, server: { status: state === 'serving' ? 'ok' : 'fail', state }, ...reliabilityChecks(context.reliability) };
 }
 
 function sendHealth(reply: FastifyReply, context: ServiceContext, healthy: boolean): FastifyReply {
@@ -37,14 +40,14 @@ function sendHealth(reply: FastifyReply, context: ServiceContext, healthy: boole
 
 /** Registers `/`, the probes, health, readiness and metrics on `app`. */
 export function registerServiceRoutes(app: FastifyInstance, context: ServiceContext): void {
-  const pub = { access: 'public' as const };
+  const pub = { permission: 'public' as const };
   const text = (reply: FastifyReply, status: number, body: string): FastifyReply => reply.code(status).type('text/plain; charset=utf-8').send(body);
 
   app.get('/', { schema: schemas.root, config: pub }, async () => ({ title: 'ruvector', version: context.version }));
   app.get('/healthz', { schema: schemas.healthz, config: pub }, async (_request, reply) => text(reply, 200, 'healthz check passed'));
   app.get('/livez', { schema: schemas.livez, config: pub }, async (_request, reply) => text(reply, 200, 'livez check passed'));
   app.get('/readyz', { schema: schemas.readyz, config: pub }, async (_request, reply) =>
-    (context.lifecycle.ready ? text(reply, 200, 'all shards are ready') : text(reply, 503, 'some shards are not ready')));
+    (context.lifecycle.ready && reliabilityReady(context.reliability) ? text(reply, 200, 'all shards are ready') : text(reply, 503, 'some shards are not ready')));
 
   app.get('/health', { schema: schemas.health, config: pub }, async (_request, reply) => {
     const result = checks(context);
@@ -52,9 +55,9 @@ export function registerServiceRoutes(app: FastifyInstance, context: ServiceCont
   });
   app.get('/ready', { schema: schemas.ready, config: pub }, async (_request, reply) => {
     const result = checks(context);
-    return sendHealth(reply, context, result.database.status === 'ok' && context.lifecycle.ready);
+    return sendHealth(reply, context, result.database.status === 'ok' && context.lifecycle.ready && reliabilityReady(context.reliability));
   });
 
-  app.get('/metrics', { schema: schemas.metrics, config: { access: 'read' } }, async (_request, reply) =>
+  app.get('/metrics', { schema: schemas.metrics, config: { permission: 'system:metrics' } }, async (_request, reply) =>
     reply.type(METRICS_CONTENT_TYPE).send(await context.metrics.render()));
 }

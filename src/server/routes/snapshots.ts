@@ -63,17 +63,17 @@ function uploadDir(db: Database): string {
 
 /** Registers the snapshot routes on `app`; uploads over `uploadLimitBytes` get a 413. */
 export function registerSnapshotRoutes(app: FastifyInstance, db: Database, options: { uploadLimitBytes: number }): void {
-  const read = { access: 'read' as const };
-  const write = { access: 'write' as const };
+  // A snapshot is the whole collection, and recovering one replaces it: admin, even to list.
+  const admin = { permission: 'collection:admin' as const };
   const snapshotsRoot = join(db.path, 'snapshots');
 
-  app.post<{ Params: NameParams }>('/collections/:collection_name/snapshots', { schema: schemas.create, config: write }, async (request, reply) =>
+  app.post<{ Params: NameParams }>('/collections/:collection_name/snapshots', { schema: schemas.create, config: admin }, async (request, reply) =>
     ok(reply, await db.createSnapshot(request.params.collection_name)));
 
-  app.get<{ Params: NameParams }>('/collections/:collection_name/snapshots', { schema: schemas.list, config: read }, async (request, reply) =>
+  app.get<{ Params: NameParams }>('/collections/:collection_name/snapshots', { schema: schemas.list, config: admin }, async (request, reply) =>
     ok(reply, await db.listSnapshots(request.params.collection_name)));
 
-  app.get<{ Params: SnapshotParams }>('/collections/:collection_name/snapshots/:snapshot_name', { schema: schemas.download, config: read }, async (request, reply) => {
+  app.get<{ Params: SnapshotParams }>('/collections/:collection_name/snapshots/:snapshot_name', { schema: schemas.download, config: admin }, async (request, reply) => {
     const path = await db.snapshotFilePath(request.params.collection_name, request.params.snapshot_name);
     const { size } = await stat(path);
     const fileName = request.params.snapshot_name.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -84,7 +84,7 @@ export function registerSnapshotRoutes(app: FastifyInstance, db: Database, optio
       .send(createReadStream(path));
   });
 
-  app.delete<{ Params: SnapshotParams }>('/collections/:collection_name/snapshots/:snapshot_name', { schema: schemas.delete, config: write }, async (request, reply) => {
+  app.delete<{ Params: SnapshotParams }>('/collections/:collection_name/snapshots/:snapshot_name', { schema: schemas.delete, config: admin }, async (request, reply) => {
     const { collection_name: collection, snapshot_name: snapshot } = request.params;
     if (!(await db.deleteSnapshot(collection, snapshot))) {
       throw new RvError('RV_SNAPSHOT_NOT_FOUND', `Not found: Snapshot ${snapshot} not found`, { details: { snapshot } });
@@ -92,7 +92,7 @@ export function registerSnapshotRoutes(app: FastifyInstance, db: Database, optio
     return ok(reply, true);
   });
 
-  app.put<{ Params: NameParams; Body: { location: string; checksum?: string | null; api_key?: unknown } }>('/collections/:collection_name/snapshots/recover', { schema: schemas.recover, config: write }, async (request, reply) => {
+  app.put<{ Params: NameParams; Body: { location: string; checksum?: string | null; api_key?: unknown } }>('/collections/:collection_name/snapshots/recover', { schema: schemas.recover, config: admin }, async (request, reply) => {
     rejectUnsupported(request.body, ['api_key']);
     const path = await localSnapshotPath(request.body.location, snapshotsRoot);
     if (typeof request.body.checksum === 'string') checkChecksum(await sha256Of(path), request.body.checksum, 'checksum');
@@ -100,7 +100,7 @@ export function registerSnapshotRoutes(app: FastifyInstance, db: Database, optio
     return ok(reply, true);
   });
 
-  app.post<{ Params: NameParams; Querystring: { checksum?: string } }>('/collections/:collection_name/snapshots/upload', { schema: schemas.upload, config: write }, async (request, reply) => {
+  app.post<{ Params: NameParams; Querystring: { checksum?: string } }>('/collections/:collection_name/snapshots/upload', { schema: schemas.upload, config: { ...admin, timeout: false as const } }, async (request, reply) => {
     if (!request.isMultipart()) throw invalid('send the snapshot as multipart/form-data in the field "snapshot"', 'snapshot');
     const part = await request.file();
     if (part === undefined) throw invalid('the multipart body has no file; send it in the field "snapshot"', 'snapshot');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { entriesFromEnv, resolveConfig } from '../../../src/config/index.js';
-import { BOOTSTRAP_KEY_FILE, resolveAdminKey } from '../../../src/cli/bootstrap-key.js';
+import { BOOTSTRAP_KEY_FILE, resolveAdminKey } from '../../../src/security/keys/bootstrap-key.js';
 import { tempDir } from './cli-runner.js';
 
 const config = (env: Record<string, string> = {}) => resolveConfig([entriesFromEnv(env)]);

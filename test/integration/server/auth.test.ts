@@ -28,7 +28,7 @@ test('keys: header and bearer accepted; missing, wrong and read-only-on-write re
   resultOf(await call(app, 'POST', '/collections/c/points/query', { query: [1, 0] }, readOnly));
   resultOf(await call(app, 'POST', '/collections/c/points/scroll', {}, readOnly));
   assert.equal((await call(app, 'GET', '/metrics', undefined, readOnly)).statusCode, 200);
-  assertError(await call(app, 'PUT', '/collections/c/points', { points: [{ id: 2, vector: [0, 1] }] }, readOnly), 403, 'RV_AUTH_FORBIDDEN', /read-only API key/);
+  assertError(await call(app, 'PUT', '/collections/c/points', { points: [{ id: 2, vector: [0, 1] }] }, readOnly), 403, 'RV_AUTH_FORBIDDEN', /read_only_api_key lacks collection:write on collection "c"/);
   assertError(await call(app, 'DELETE', '/collections/c', undefined, readOnly), 403, 'RV_AUTH_FORBIDDEN');
   assertError(await call(app, 'POST', '/collections/c/snapshots', undefined, readOnly), 403, 'RV_AUTH_FORBIDDEN');
   assertError(await call(app, 'GET', '/no/such/route', undefined, readOnly), 404, 'RV_ROUTE_NOT_FOUND');

@@ -1,0 +1,252 @@
+/**
+ * Stored API keys (service accounts): created through the admin API or the CLI, shown once,
+ * kept only as a salted scrypt hash in `<data>/.auth/keys.json` (0600), listed without
+ * secrets, revocable, rotatable with an overlap window in which old and new both work.
+ *
+ * A key reads `rvk_<id>.<secret>`: the id finds the one record to check, so a request costs
+ * one scrypt at most (on libuv's pool), and a key that verified once is remembered by its
+ * SHA-256 digest (compared in constant time), so later requests cost a hash. Status (revoked,
+ * expired) is checked on every request against the record, never cached.
+ *
+ * The file may be changed by the CLI while a server runs: the store re-reads it when its
+ * modification time changes (checked at most once a second).
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { RvError } from '../../errors.js';
+import { readFileIfExists, writeFileAtomic } from '../../storage/index.js';
+import type { Principal } from '../principal.js';
+import { validateCollectionPattern } from '../rbac/collection-pattern.js';
+import { createApiKeyVerifier, hashApiKey, type ApiKeyHash } from './api-key-hash.js';
+
+export const MAX_KEYS = 100_000;
+const KEY_FORMAT = /^rvk_([0-9a-f]{16})\.([A-Za-z0-9_-]{43})$/;
+const NAME_FORMAT = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
+const RELOAD_CHECK_MS = 1000;
+
+export interface StoredKey {
+  id: string;
+  name: string;
+  roles: string[];
+  collections?: string[];
+  created_at: string;
+  expires_at?: string;
+  revoked_at?: string;
+  /** The key this one replaced by rotation. */
+  rotated_from?: string;
+  /** The key that replaced this one; it stays valid until its `expires_at` (the overlap). */
+  rotated_to?: string;
+  hash: ApiKeyHash;
+}
+
+/** A key as listed: everything but the hash, plus its status now. */
+export type KeyView = Omit<StoredKey, 'hash'> & { status: 'active' | 'expired' | 'revoked' };
+
+export interface CreateKeyRequest {
+  name: string;
+  roles: string[];
+  collections?: string[];
+  /** Lifetime in ms; none: no expiry. */
+  expiresInMs?: number;
+}
+
+interface KeysFile {
+  version: 1;
+  keys: StoredKey[];
+}
+
+export class KeyStore {
+  private keys = new Map<string, StoredKey>();
+  private verifiers = new Map<string, (presented: string) => Promise<boolean>>();
+  /** SHA-256 of a presented key that verified → key id. */
+  private readonly accepted = new Map<string, { digest: Buffer; id: string }>();
+  /** SHA-256 hex of presented keys that failed, so repeating a wrong key costs no scrypt. */
+  private readonly rejected = new Map<string, true>();
+  private loadedMtimeMs = -1;
+  private lastCheck = 0;
+  private writing: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly file: string | undefined,
+    private readonly roleExists: (name: string) => boolean,
+    private readonly now: () => number,
+  ) {}
+
+  /** Opens the store at `file` (none: in memory only, for tests); `roleExists` validates role names. */
+  static async open(options: { file?: string; roleExists: (name: string) => boolean; now?: () => number }): Promise<KeyStore> {
+    const store = new KeyStore(options.file, options.roleExists, options.now ?? Date.now);
+    await store.reload(true);
+    return store;
+  }
+
+  /** Creates a key; the secret is in the result only, never stored. */
+  async create(request: CreateKeyRequest, rotatedFrom?: string): Promise<{ key: string; record: KeyView }> {
+    const name = request.name;
+    if (typeof name !== 'string' || !NAME_FORMAT.test(name)) throw invalid('name', 'must be 1-128 characters from [A-Za-z0-9_.@-], starting with a letter or digit');
+    if (!Array.isArray(request.roles) || request.roles.length === 0 || request.roles.length > 32) throw invalid('roles', 'must name 1-32 roles');
+    for (const [i, role] of request.roles.entries()) {
+      if (typeof role !== 'string' || !this.roleExists(role)) throw invalid(`roles[${i}]`, `names no known role: ${JSON.stringify(role)}`);
+    }
+    const collections = request.collections?.map((p, i) => validateCollectionPattern(p, `collections[${i}]`));
+    if (collections !== undefined && (collections.length === 0 || collections.length > 256)) throw invalid('collections', 'must list 1-256 patterns');
+    return this.mutate(async () => {
+      if (this.keys.size >= MAX_KEYS) throw new RvError('RV_LIMIT_EXCEEDED', `at most ${MAX_KEYS} API keys; revoke unused ones`, { details: { field: 'name', limit: MAX_KEYS } });
+      const id = randomBytes(8).toString('hex');
+      const secret = randomBytes(32).toString('base64url');
+      const key = `rvk_${id}.${secret}`;
+      const created = this.now();
+      const record: StoredKey = {
+        id, name, roles: [...request.roles],
+        ...(collections === undefined ? {} : { collections }),
+        created_at: new Date(created).toISOString(),
+        ...(request.expiresInMs === undefined ? {} : { expires_at: new Date(created + request.expiresInMs).toISOString() }),
+        ...(rotatedFrom === undefined ? {} : { rotated_from: rotatedFrom }),
+        hash: await hashApiKey(key),
+      };
+      this.keys.set(id, record);
+      return { key, record: this.view(record) };
+    });
+  }
+
+  list(): KeyView[] {
+    return [...this.keys.values()].map((record) => this.view(record));
+  }
+
+  get(id: string): KeyView | undefined {
+    const record = this.keys.get(id);
+    return record === undefined ? undefined : this.view(record);
+  }
+
+  /** Revokes at once; false when no such key. */
+  async revoke(id: string): Promise<boolean> {
+    return this.mutate(async () => {
+      const record = this.keys.get(id);
+      if (record === undefined) return false;
+      if (record.revoked_at === undefined) record.revoked_at = new Date(this.now()).toISOString();
+      return true;
+    });
+  }
+
+  /**
+   * Issues a replacement with the same name, roles and scope; the old key keeps working for
+   * `overlapMs` (never longer than it already would).
+   */
+  async rotate(id: string, overlapMs: number): Promise<{ key: string; record: KeyView }> {
+    const old = this.keys.get(id);
+    if (old === undefined) throw new RvError('RV_KEY_NOT_FOUND', `no API key with id ${JSON.stringify(id)}`, { details: { field: 'id' } });
+    if (this.status(old) !== 'active') throw new RvError('RV_INVALID_ARGUMENT', `API key ${id} is ${this.status(old)}; only an active key can be rotated`, { details: { field: 'id' } });
+    const remainingMs = old.expires_at === undefined ? undefined : Date.parse(old.expires_at) - this.now();
+    const lifetimeMs = old.expires_at === undefined ? undefined : Date.parse(old.expires_at) - Date.parse(old.created_at);
+    const created = await this.create({ name: old.name, roles: old.roles, ...(old.collections === undefined ? {} : { collections: old.collections }), ...(lifetimeMs === undefined ? {} : { expiresInMs: lifetimeMs }) }, id);
+    await this.mutate(async () => {
+      const current = this.keys.get(id);
+      if (current === undefined) return;
+      const overlapEnd = this.now() + (remainingMs === undefined ? overlapMs : Math.min(overlapMs, remainingMs));
+      current.expires_at = new Date(overlapEnd).toISOString();
+      current.rotated_to = created.record.id;
+    });
+    return created;
+  }
+
+  /** The principal for a presented key, or undefined when it is not a valid, live stored key. */
+  async verify(presented: string): Promise<Principal | undefined> {
+    const match = KEY_FORMAT.exec(presented);
+    if (match === null) return undefined;
+    await this.reloadIfChanged();
+    const id = match[1];
+    const record = this.keys.get(id);
+    if (record === undefined || this.status(record) !== 'active') return undefined;
+    const digest = createHash('sha256').update(presented).digest();
+    const hex = digest.toString('hex');
+    if (this.rejected.has(hex)) return undefined;
+    const remembered = this.accepted.get(id);
+    let ok = remembered !== undefined && timingSafeEqual(remembered.digest, digest);
+    if (!ok) {
+      let verifier = this.verifiers.get(id);
+      if (verifier === undefined) {
+        verifier = createApiKeyVerifier(record.hash);
+        this.verifiers.set(id, verifier);
+      }
+      ok = await verifier(presented);
+      if (ok) this.accepted.set(id, { digest, id });
+      else {
+        if (this.rejected.size >= 4096) this.rejected.delete(this.rejected.keys().next().value as string);
+        this.rejected.set(hex, true);
+      }
+    }
+    if (!ok) return undefined;
+    return { id: `key:${id}`, kind: 'api-key', name: record.name, roles: record.roles, ...(record.collections === undefined ? {} : { collections: record.collections }) };
+  }
+
+  private status(record: StoredKey): KeyView['status'] {
+    if (record.revoked_at !== undefined) return 'revoked';
+    if (record.expires_at !== undefined && Date.parse(record.expires_at) <= this.now()) return 'expired';
+    return 'active';
+  }
+
+  private view(record: StoredKey): KeyView {
+    const { hash: _hash, ...rest } = record;
+    return { ...rest, status: this.status(record) };
+  }
+
+  /** Runs one change at a time: re-read, change, write; memory changes only after the write. */
+  private async mutate<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(async () => {
+      await this.reload(false);
+      const before = new Map([...this.keys].map(([id, r]) => [id, structuredClone(r)]));
+      try {
+        const result = await change();
+        await this.persist();
+        return result;
+      } catch (error) {
+        this.keys = before;
+        throw error;
+      }
+    });
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadIfChanged(): Promise<void> {
+    if (this.file === undefined || this.now() - this.lastCheck < RELOAD_CHECK_MS) return;
+    this.lastCheck = this.now();
+    await this.reload(false);
+  }
+
+  private async reload(initial: boolean): Promise<void> {
+    if (this.file === undefined) return;
+    const mtimeMs = await stat(this.file).then((s) => s.mtimeMs, () => 0);
+    if (!initial && mtimeMs === this.loadedMtimeMs) return;
+    const text = await readFileIfExists(this.file);
+    const keys = new Map<string, StoredKey>();
+    if (text !== undefined) {
+      let parsed: KeysFile;
+      try {
+        parsed = JSON.parse(text) as KeysFile;
+      } catch (cause) {
+        throw new RvError('RV_STORAGE_CORRUPTED', `${this.file} is not valid JSON`, { cause, details: { file: this.file } });
+      }
+      if (parsed.version !== 1 || !Array.isArray(parsed.keys)) throw new RvError('RV_STORAGE_CORRUPTED', `${this.file} is not an API keys file (version 1)`, { details: { file: this.file } });
+      for (const record of parsed.keys) keys.set(record.id, record);
+    }
+    this.keys = keys;
+    // Hashes may have changed (a rotation elsewhere); remembered digests are re-checked lazily.
+    this.verifiers = new Map();
+    for (const id of [...this.accepted.keys()]) if (!keys.has(id)) this.accepted.delete(id);
+    this.loadedMtimeMs = mtimeMs;
+  }
+
+  private async persist(): Promise<void> {
+    if (this.file === undefined) return;
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+    await chmod(dirname(this.file), 0o700);
+    const body: KeysFile = { version: 1, keys: [...this.keys.values()] };
+    await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}\n`);
+    this.loadedMtimeMs = await stat(this.file).then((s) => s.mtimeMs, () => 0);
+  }
+}
+
+function invalid(field: string, message: string): RvError {
+  return new RvError('RV_INVALID_ARGUMENT', `${field} ${message}`, { details: { field } });
+}

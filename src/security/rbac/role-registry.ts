@@ -1,0 +1,139 @@
+/**
+ * Every role the node knows: the built-ins, roles from the config's roles file (read-only at
+ * run time) and roles managed through the admin API (persisted in `<data>/.auth/roles.json`).
+ * Names are unique across the three; built-ins and config roles cannot be changed through the
+ * API. Every change bumps `version`, which invalidates the authorizer's decision cache.
+ */
+import { chmod, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { RvError } from '../../errors.js';
+import { readFileIfExists, writeFileAtomic } from '../../storage/index.js';
+import { BUILTIN_ROLES, BUILTIN_ROLE_NAMES, parseRole, type Role } from './role.js';
+
+/** Most custom roles (config plus API); the issue's floor is 100. */
+export const MAX_ROLES = 10_000;
+
+interface RolesFile {
+  version: 1;
+  roles: Role[];
+}
+
+export class RoleRegistry {
+  private readonly roles = new Map<string, Role>();
+  private readonly configured = new Set<string>();
+  private managed: Role[] = [];
+  private changeVersion = 0;
+  private readonly listeners: (() => void)[] = [];
+
+  private constructor(private readonly file: string | undefined) {
+    for (const role of BUILTIN_ROLES) this.roles.set(role.name, role);
+  }
+
+  /**
+   * Loads roles: `configRoles` (already parsed from the config's roles file) and the managed
+   * roles file, when a path is given (none: API changes live in memory only, for tests).
+   */
+  static async open(options: { file?: string; configRoles?: unknown[] }): Promise<RoleRegistry> {
+    const registry = new RoleRegistry(options.file);
+    for (const [i, input] of (options.configRoles ?? []).entries()) {
+      const role = parseRole(input, `roles[${i}]`);
+      registry.assertNewName(role.name, `roles[${i}].name`);
+      registry.roles.set(role.name, role);
+      registry.configured.add(role.name);
+    }
+    if (options.file !== undefined) {
+      const text = await readFileIfExists(options.file);
+      if (text !== undefined) {
+        let parsed: RolesFile;
+        try {
+          parsed = JSON.parse(text) as RolesFile;
+        } catch (cause) {
+          throw new RvError('RV_STORAGE_CORRUPTED', `${options.file} is not valid JSON`, { cause, details: { file: options.file } });
+        }
+        if (parsed.version !== 1 || !Array.isArray(parsed.roles)) throw new RvError('RV_STORAGE_CORRUPTED', `${options.file} is not a roles file (version 1)`, { details: { file: options.file } });
+        for (const [i, input] of parsed.roles.entries()) {
+          const role = parseRole(input, `${options.file}: roles[${i}]`);
+          registry.assertNewName(role.name, `roles[${i}].name`);
+          registry.roles.set(role.name, role);
+          registry.managed.push(role);
+        }
+      }
+    }
+    return registry;
+  }
+
+  /** Bumped on every change; part of every cached decision's key. */
+  get version(): number {
+    return this.changeVersion;
+  }
+
+  get(name: string): Role | undefined {
+    return this.roles.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.roles.has(name);
+  }
+
+  list(): (Role & { source: 'builtin' | 'config' | 'api' })[] {
+    return [...this.roles.values()].map((role) => ({
+      ...role,
+      source: BUILTIN_ROLE_NAMES.has(role.name) ? 'builtin' as const : this.configured.has(role.name) ? 'config' as const : 'api' as const,
+    }));
+  }
+
+  /** Calls `listener` after every change (the authorizer clears its cache). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Creates or replaces an API-managed role; returns whether it was created. */
+  async put(input: unknown): Promise<{ role: Role; created: boolean }> {
+    const role = parseRole(input, 'role');
+    this.assertManaged(role.name);
+    const created = !this.roles.has(role.name);
+    if (created && this.roles.size - BUILTIN_ROLES.length >= MAX_ROLES) {
+      throw new RvError('RV_LIMIT_EXCEEDED', `at most ${MAX_ROLES} custom roles; delete one first`, { details: { field: 'name', limit: MAX_ROLES } });
+    }
+    const managed = [...this.managed.filter((r) => r.name !== role.name), role];
+    await this.persist(managed);
+    this.managed = managed;
+    this.roles.set(role.name, role);
+    this.changed();
+    return { role, created };
+  }
+
+  /** Deletes an API-managed role; false when there is none of that name. */
+  async delete(name: string): Promise<boolean> {
+    if (!this.roles.has(name)) return false;
+    this.assertManaged(name);
+    const managed = this.managed.filter((r) => r.name !== name);
+    await this.persist(managed);
+    this.managed = managed;
+    this.roles.delete(name);
+    this.changed();
+    return true;
+  }
+
+  private assertNewName(name: string, field: string): void {
+    if (this.roles.has(name)) throw new RvError('RV_INVALID_ARGUMENT', `${field}: role "${name}" is defined twice (or shadows a built-in role)`, { details: { field } });
+  }
+
+  private assertManaged(name: string): void {
+    if (BUILTIN_ROLE_NAMES.has(name)) throw new RvError('RV_AUTH_FORBIDDEN', `role "${name}" is built in and cannot be changed`, { details: { field: 'name' } });
+    if (this.configured.has(name)) throw new RvError('RV_AUTH_FORBIDDEN', `role "${name}" comes from the config's roles file; change it there`, { details: { field: 'name' } });
+  }
+
+  private async persist(roles: Role[]): Promise<void> {
+    if (this.file === undefined) return;
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+    await chmod(dirname(this.file), 0o700);
+    const body: RolesFile = { version: 1, roles };
+    await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}\n`);
+  }
+
+  private changed(): void {
+    this.changeVersion++;
+    for (const listener of this.listeners) listener();
+  }
+}

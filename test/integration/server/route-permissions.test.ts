@@ -1,0 +1,106 @@
+// RBAC at the HTTP edge: every registered route declares its permission; a credential that
+// holds none of them is refused everywhere; and the issue's matrix holds (reader reads but
+// cannot write, writer cannot administer, a collection-scoped key cannot touch other
+// collections, metrics or admin routes, nor reach another collection through an alias).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertError, call, resultOf, startServer } from './helpers.js';
+
+const ADMIN = 'admin-key-0123456789abcdef';
+
+async function createKey(app: Parameters<typeof call>[0], body: Record<string, unknown>): Promise<string> {
+  const created = resultOf(await call(app, 'POST', '/admin/keys', body, { 'api-key': ADMIN })) as { key: string };
+  return created.key;
+}
+
+test('every route declares a permission; a credential without grants is refused on every non-public route', async (t) => {
+  const { app, server } = await startServer(t, { authDisabled: false, apiKey: ADMIN });
+  await app.ready();
+  const routes = server.routes();
+  assert.ok(routes.length > 40, `route table walked (${routes.length} routes)`);
+  const undeclared = routes.filter((r) => r.permission === undefined).map((r) => `${r.method} ${r.url}`);
+  assert.deepEqual(undeclared, [], 'routes without a declared permission');
+
+  resultOf(await call(app, 'PUT', '/admin/roles/nothing', { grants: [{ permission: 'system:health' }] }, { 'api-key': ADMIN }));
+  const powerless = await createKey(app, { name: 'powerless', role: 'nothing' });
+  let checked = 0;
+  for (const route of routes) {
+    if (route.permission === 'public' || route.permission === 'system:health') continue;
+    const url = route.url.replace(/:([a-z_]+)/g, (_m, param: string) => (param === 'id' ? '0123456789abcdef' : 'x'));
+    const response = await call(app, route.method, url, ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined, { 'api-key': powerless });
+    assert.equal(response.statusCode, 403, `${route.method} ${route.url} → ${response.statusCode} ${response.body.slice(0, 120)}`);
+    checked++;
+  }
+  assert.ok(checked > 40);
+});
+
+test('the matrix: reader, writer, admin, monitor, collection-scoped key; aliases do not widen a scope', async (t) => {
+  const { app } = await startServer(t, { authDisabled: false, apiKey: ADMIN });
+  const admin = { 'api-key': ADMIN };
+  for (const name of ['docs-a', 'secret']) {
+    resultOf(await call(app, 'PUT', `/collections/${name}`, { vectors: { size: 2, distance: 'Dot' } }, admin));
+    resultOf(await call(app, 'PUT', `/collections/${name}/points?wait=true`, { points: [{ id: 1, vector: [1, 0] }] }, admin));
+  }
+  resultOf(await call(app, 'POST', '/collections/aliases', { actions: [{ create_alias: { collection_name: 'secret', alias_name: 'docs-alias' } }] }, admin));
+  const reader = { 'api-key': await createKey(app, { name: 'r', role: 'reader' }) };
+  const writer = { 'api-key': await createKey(app, { name: 'w', role: 'writer' }) };
+  const monitor = { 'api-key': await createKey(app, { name: 'm', role: 'monitor' }) };
+  const scoped = { authorization: `Bearer ${await createKey(app, { name: 's', role: 'admin', collections: ['docs*'] })}` };
+  const upsert = { points: [{ id: 2, vector: [0, 1] }] };
+
+  // reader: reads and searches, never writes or administers
+  resultOf(await call(app, 'POST', '/collections/docs-a/points/search', { vector: [1, 0], limit: 1 }, reader));
+  assertError(await call(app, 'PUT', '/collections/docs-a/points', upsert, reader), 403, 'RV_AUTH_FORBIDDEN', /lacks collection:write/);
+  assertError(await call(app, 'GET', '/metrics', undefined, reader), 403, 'RV_AUTH_FORBIDDEN');
+  assertError(await call(app, 'GET', '/admin/keys', undefined, reader), 403, 'RV_AUTH_FORBIDDEN');
+  // writer: writes points, cannot create/delete collections, snapshot, or manage keys
+  resultOf(await call(app, 'PUT', '/collections/docs-a/points', upsert, writer));
+  assertError(await call(app, 'DELETE', '/collections/docs-a', undefined, writer), 403, 'RV_AUTH_FORBIDDEN', /lacks collection:admin/);
+  assertError(await call(app, 'POST', '/collections/docs-a/snapshots', undefined, writer), 403, 'RV_AUTH_FORBIDDEN');
+  assertError(await call(app, 'POST', '/admin/keys', { name: 'x', role: 'admin' }, writer), 403, 'RV_AUTH_FORBIDDEN');
+  // monitor: metrics only
+  assert.equal((await call(app, 'GET', '/metrics', undefined, monitor)).statusCode, 200);
+  assertError(await call(app, 'GET', '/collections/docs-a', undefined, monitor), 403, 'RV_AUTH_FORBIDDEN');
+  // scoped admin on docs*: full control there, nothing elsewhere
+  resultOf(await call(app, 'PUT', '/collections/docs-a/points', upsert, scoped));
+  resultOf(await call(app, 'PUT', '/collections/docs-b', { vectors: { size: 2, distance: 'Dot' } }, scoped));
+  assertError(await call(app, 'POST', '/collections/secret/points/scroll', {}, scoped), 403, 'RV_AUTH_FORBIDDEN', /collection "secret"/);
+  assertError(await call(app, 'POST', '/collections/docs-alias/points/scroll', {}, scoped), 403, 'RV_AUTH_FORBIDDEN', /collection "secret"/);
+  assertError(await call(app, 'GET', '/metrics', undefined, scoped), 403, 'RV_AUTH_FORBIDDEN');
+  assertError(await call(app, 'POST', '/collections/aliases', { actions: [] }, scoped), 403, 'RV_AUTH_FORBIDDEN', /all collections/);
+  assertError(await call(app, 'GET', '/admin/roles', undefined, scoped), 403, 'RV_AUTH_FORBIDDEN');
+  const listed = resultOf(await call(app, 'GET', '/collections', undefined, scoped)) as { collections: { name: string }[] };
+  assert.deepEqual(listed.collections.map((c) => c.name).sort(), ['docs-a', 'docs-b'], 'listing shows only the scope');
+  const aliases = resultOf(await call(app, 'GET', '/aliases', undefined, scoped)) as { aliases: unknown[] };
+  assert.deepEqual(aliases.aliases, [], 'the alias onto secret is hidden');
+  // admin sees everything
+  const all = resultOf(await call(app, 'GET', '/collections', undefined, admin)) as { collections: { name: string }[] };
+  assert.deepEqual(all.collections.map((c) => c.name).sort(), ['docs-a', 'docs-b', 'secret']);
+  assert.deepEqual(resultOf(await call(app, 'POST', '/collections/secret/points/count', {}, admin)), { count: 1 }, 'refused writes changed nothing');
+});
+
+test('admin key API: create shows the key once, list hides secrets, rotate overlaps, revoke is immediate', async (t) => {
+  const { app } = await startServer(t, { authDisabled: false, apiKey: ADMIN });
+  const admin = { 'api-key': ADMIN };
+  const created = resultOf(await call(app, 'POST', '/admin/keys', { name: 'etl', role: 'writer', expires: '90d' }, admin)) as { id: string; key: string; expires_at: string };
+  assert.ok(Date.parse(created.expires_at) > Date.now() + 89 * 86_400_000);
+  const listed = resultOf(await call(app, 'GET', '/admin/keys', undefined, admin)) as { keys: Record<string, unknown>[] };
+  assert.equal(listed.keys.length, 1);
+  assert.ok(!JSON.stringify(listed).includes(created.key.split('.')[1]) && !('hash' in listed.keys[0]) && !('key' in listed.keys[0]));
+  const rotated = resultOf(await call(app, 'POST', `/admin/keys/${created.id}/rotate`, { overlap: '1h' }, admin)) as { id: string; key: string };
+  for (const key of [created.key, rotated.key]) assert.equal((await call(app, 'GET', '/collections', undefined, { 'api-key': key })).statusCode, 200);
+  resultOf(await call(app, 'DELETE', `/admin/keys/${created.id}`, undefined, admin));
+  assertError(await call(app, 'GET', '/collections', undefined, { 'api-key': created.key }), 401, 'RV_AUTH_INVALID');
+  assert.equal((await call(app, 'GET', '/collections', undefined, { 'api-key': rotated.key })).statusCode, 200);
+  assertError(await call(app, 'POST', '/admin/keys', { name: 'x', role: 'root' }, admin), 400, 'RV_INVALID_ARGUMENT', /roles\[0\] names no known role/);
+  assertError(await call(app, 'POST', '/admin/keys', { name: 'x' }, admin), 400, 'RV_INVALID_ARGUMENT', /role \(or roles\) is required/);
+  assertError(await call(app, 'POST', '/admin/keys', { name: 'x', role: 'reader', expires: 'soon' }, admin), 400, 'RV_INVALID_ARGUMENT', /expires must be a duration/);
+  assertError(await call(app, 'DELETE', '/admin/keys/0123456789abcdef', undefined, admin), 404, 'RV_KEY_NOT_FOUND');
+  // roles through the API
+  resultOf(await call(app, 'PUT', '/admin/roles/docs-reader', { grants: [{ permission: 'collection:read', collections: ['docs*'] }] }, admin));
+  assertError(await call(app, 'PUT', '/admin/roles/admin', { grants: [{ permission: 'collection:read' }] }, admin), 403, 'RV_AUTH_FORBIDDEN', /built in/);
+  assertError(await call(app, 'PUT', '/admin/roles/bad', { grants: [{ permission: 'collection:fly' }] }, admin), 400, 'RV_INVALID_ARGUMENT', /permission must be one of/);
+  const roles = resultOf(await call(app, 'GET', '/admin/roles', undefined, admin)) as { roles: { name: string; source: string }[] };
+  assert.deepEqual(roles.roles.filter((r) => r.source === 'api').map((r) => r.name), ['docs-reader']);
+  assertError(await call(app, 'DELETE', '/admin/roles/nope', undefined, admin), 404, 'RV_ROLE_NOT_FOUND');
+});

@@ -1,0 +1,73 @@
+// Stored API keys: shown once, hashed at rest, verified to a principal, revocable, expiring,
+// rotatable with an overlap; a second store on the same file (the CLI) sees the changes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KeyStore } from '../../../src/security/keys/key-store.js';
+import { parseDuration } from '../../../src/security/keys/duration.js';
+
+const knownRole = (name: string) => ['reader', 'writer', 'admin'].includes(name);
+
+test('create → verify → revoke; the file holds no secret and is owner-only', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rv-keys-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, '.auth', 'keys.json');
+  const store = await KeyStore.open({ file, roleExists: knownRole });
+  const { key, record } = await store.create({ name: 'ingest-svc', roles: ['writer'], collections: ['docs*'] });
+  assert.match(key, /^rvk_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
+  assert.equal(record.status, 'active');
+  assert.ok(!('hash' in record));
+  const text = readFileSync(file, 'utf8');
+  assert.ok(!text.includes(key.split('.')[1]), 'the secret is not stored');
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(statSync(join(dir, '.auth')).mode & 0o777, 0o700);
+
+  const principal = await store.verify(key);
+  assert.deepEqual(principal, { id: `key:${record.id}`, kind: 'api-key', name: 'ingest-svc', roles: ['writer'], collections: ['docs*'] });
+  assert.equal(await store.verify(`${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`), undefined, 'one changed character');
+  assert.equal(await store.verify('not-a-stored-key'), undefined);
+  assert.equal((await store.verify(key))?.id, `key:${record.id}`, 'cached path still right');
+
+  // Another process (the CLI) revokes it through the file; this store notices within a second.
+  const cli = await KeyStore.open({ file, roleExists: knownRole });
+  assert.equal(cli.list().length, 1);
+  assert.ok(await cli.revoke(record.id));
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.equal(await store.verify(key), undefined, 'revoked elsewhere → refused here');
+  assert.equal(store.list()[0].status, 'revoked');
+});
+
+test('validation names the field; unknown roles refused', async () => {
+  const store = await KeyStore.open({ roleExists: knownRole });
+  await assert.rejects(store.create({ name: 'x', roles: ['root'] }), { code: 'RV_INVALID_ARGUMENT', message: /roles\[0\] names no known role/ });
+  await assert.rejects(store.create({ name: '', roles: ['reader'] }), { message: /^name must be/ });
+  await assert.rejects(store.create({ name: 'x', roles: [] }), { message: /roles must name 1-32 roles/ });
+  await assert.rejects(store.create({ name: 'x', roles: ['reader'], collections: ['a b'] }), { message: /collections\[0\]/ });
+  assert.equal(store.list().length, 0, 'nothing half-created');
+  assert.throws(() => parseDuration('90 days', 'expires'), { message: /expires must be a duration like 90d/ });
+  assert.equal(parseDuration('90d', 'expires'), 90 * 86_400_000);
+  assert.throws(() => parseDuration('99999w', 'expires'), { message: /between 1s and 3650d/ });
+});
+
+test('expiry, and rotation with an overlap window in which both keys work', async () => {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const store = await KeyStore.open({ roleExists: knownRole, now: () => now });
+  const short = await store.create({ name: 'temp', roles: ['reader'], expiresInMs: 60_000 });
+  assert.ok(await store.verify(short.key));
+  now += 60_001;
+  assert.equal(await store.verify(short.key), undefined, 'expired');
+  assert.equal(store.get(short.record.id)?.status, 'expired');
+  await assert.rejects(store.rotate(short.record.id, 1000), { message: /is expired; only an active key can be rotated/ });
+
+  const old = await store.create({ name: 'svc', roles: ['writer'] });
+  const fresh = await store.rotate(old.record.id, 3_600_000);
+  assert.equal(fresh.record.rotated_from, old.record.id);
+  assert.equal(store.get(old.record.id)?.rotated_to, fresh.record.id);
+  assert.ok(await store.verify(old.key) && await store.verify(fresh.key), 'both valid during the overlap');
+  now += 3_600_001;
+  assert.equal(await store.verify(old.key), undefined, 'old key gone after the overlap');
+  assert.equal((await store.verify(fresh.key))?.name, 'svc');
+  await assert.rejects(store.rotate('0000000000000000', 1000), { code: 'RV_KEY_NOT_FOUND' });
+});
