@@ -1,7 +1,7 @@
 /** config/: the one schema, its layered loader (TOML → env RUVECTOR__SECTION__KEY → flags) and redaction. */
 export {
-  CONFIG_SCHEMA, LOG_LEVELS, LOG_FORMATS, DURABILITY_MODES, configKeys, fieldAt,
-  type RuVectorConfig, type ConfigSchema, type FieldSpec, type LogLevel, type LogFormat, type DurabilityMode,
+  CONFIG_SCHEMA, LOG_LEVELS, LOG_FORMATS, DURABILITY_MODES, TLS_CLIENT_AUTH_MODES, configKeys, fieldAt,
+  type RuVectorConfig, type ConfigSchema, type FieldSpec, type LogLevel, type LogFormat, type DurabilityMode, type TlsClientAuth,
 } from './schema.js';
 export { describeSource, type ConfigEntry, type ConfigSource, type ConfigSourceKind } from './config-entry.js';
 export { entriesFromEnv, envNameFor, ENV_PREFIX } from './env-source.js';

@@ -27,7 +27,7 @@ export class HttpTarget implements Target {
   }
 
   /** Sends one request and returns the envelope's `result`; errors become RvErrors. */
-  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
+  async call(method: string, path: string, body?: unknown): Promise<unknown> {
     const url = `${this.base}${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
