@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { matchesCollectionPattern, validateCollectionPattern } from '../../../src/security/rbac/collection-pattern.js';
 import { parseRole } from '../../../src/security/rbac/role.js';
 import { RoleRegistry } from '../../../src/security/rbac/role-registry.js';
-import { Authorizer } from '../../../src/security/rbac/authorizer.js';
+import { Authorizer, type CollectionTarget } from '../../../src/security/rbac/authorizer.js';
 import type { Principal } from '../../../src/security/principal.js';
 import type { Permission } from '../../../src/security/permissions.js';
 
@@ -39,7 +39,7 @@ const named = (name: string) => ({ kind: 'named' as const, name });
 
 test('built-in roles: reader reads, writer writes but cannot administer, admin does everything, monitor scrapes', async () => {
   const authorizer = new Authorizer(await RoleRegistry.open({}));
-  const can = (p: Principal, permission: Permission, target = named('docs')) => authorizer.isAllowed(p, permission, target);
+  const can = (p: Principal, permission: Permission, target: CollectionTarget = named('docs')) => authorizer.isAllowed(p, permission, target);
   const reader = principal(['reader']);
   const writer = principal(['writer']);
   const admin = principal(['admin']);
