@@ -20,9 +20,12 @@ import { applyCollectionUpdate, parseCreateCollection, type CollectionConfig } f
 import { Collection } from './collection.js';
 import { DEFAULT_LIMITS, type EngineLimits } from './limits.js';
 import { Shard, type EngineLogger } from './shard.js';
+import { checkEncryptionMarker } from './encryption-marker.js';
+import type { CollectionSealing } from './sealing.js';
 import { isObject } from './input.js';
 import { listSnapshots, unpackSnapshot, validateSnapshotName, writeSnapshot, type SnapshotDescription } from './snapshots.js';
 import { parseQuantizationConfig } from '../core/quantization/index.js';
+import { SPAN, inSpan } from '../observability/index.js';
 
 export interface DatabaseOptions {
   path: string;
@@ -31,12 +34,19 @@ export interface DatabaseOptions {
   logger?: EngineLogger;
   /** Seals every stored blob (the security layer supplies AES-256-GCM). */
   codec?: BlobCodec;
+  /**
+   * Encryption at rest (security/crypto's Keyring): each collection's rows, index checkpoints
+   * and snapshots are sealed with its own derived key. Takes precedence over `codec`.
+   */
+  sealing?: CollectionSealing;
   /** Tuning for tests: milliseconds of graph linking per event-loop turn. */
   indexSliceMs?: number;
   /** Index checkpoint every this many operations per shard (default 20,000). */
   checkpointEveryOps?: number;
   /** Op-log records kept behind the latest checkpoint per shard (default 100,000). */
   oplogRetainOps?: number;
+  /** Backups are configured: keep op-log records no backup holds yet (see ShardOptions.retainOpsForBackup). */
+  retainOpsForBackup?: boolean;
 }
 
 interface Catalog {
@@ -77,9 +87,16 @@ export class Database {
         throw new RvError('RV_STORAGE_CORRUPTED', `${join(options.path, 'catalog.json')} is not valid JSON`, { cause });
       }
     }
+    await checkEncryptionMarker(options.path, options.sealing);
     const db = new Database(options, catalog);
-    for (const [name, config] of Object.entries(catalog.collections)) {
-      db.collections.set(name, await db.openCollection(name, config));
+    try {
+      for (const [name, config] of Object.entries(catalog.collections)) {
+        db.collections.set(name, await db.openCollection(name, config));
+      }
+    } catch (error) {
+      // e.g. a wrong master key: release the shards opened so far before reporting it.
+      for (const collection of db.collections.values()) await collection.shard.close({ checkpoint: false }).catch(() => undefined);
+      throw error;
     }
     return db;
   }
@@ -92,11 +109,13 @@ export class Database {
     const dir = this.collectionDir(name);
     await mkdir(dir, { recursive: true });
     const shard = await Shard.open({
-      dir, config, durability: this.options.durability, codec: this.options.codec,
+      dir, config, durability: this.options.durability, codec: this.options.sealing?.codecFor(name) ?? this.options.codec,
+      envelope: this.options.sealing?.envelopeFor(name),
       logger: (level, message, fields) => this.log(level, message, { collection: name, ...fields }),
       indexSliceMs: this.options.indexSliceMs,
       checkpointEveryOps: this.options.checkpointEveryOps,
       oplogRetainOps: this.options.oplogRetainOps,
+      retainOpsForBackup: this.options.retainOpsForBackup,
     });
     return new Collection(name, config, shard, this.limits);
   }
@@ -246,7 +265,11 @@ export class Database {
   async createSnapshot(nameOrAlias: string): Promise<SnapshotDescription> {
     this.assertOpen();
     const collection = this.collection(nameOrAlias);
-    const description = await writeSnapshot(this.snapshotDir(collection.name), collection.name, collection.config, collection.shard);
+    const description = await inSpan(SPAN.snapshot, { 'ruvector.collection': collection.name }, async (span) => {
+      const written = await writeSnapshot(this.snapshotDir(collection.name), collection.name, collection.config, collection.shard, this.options.sealing?.envelopeFor(collection.name));
+      span.setAttribute('ruvector.snapshot.bytes', written.size);
+      return written;
+    });
     this.log('info', 'snapshot created', { collection: collection.name, snapshot: description.name, bytes: description.size });
     return description;
   }
@@ -285,11 +308,11 @@ export class Database {
   async recoverSnapshot(nameInput: string, file: string): Promise<void> {
     this.assertOpen();
     const name = this.validateName(nameInput);
-    await this.exclusive(async () => {
+    await inSpan(SPAN.snapshotRecover, { 'ruvector.collection': name }, () => this.exclusive(async () => {
       const staging = join(this.path, 'collections', `.restore-${name}-${Date.now()}`);
       let config: CollectionConfig;
       try {
-        ({ config } = await unpackSnapshot(file, staging));
+        ({ config } = await unpackSnapshot(file, staging, this.options.sealing, name));
       } catch (error) {
         await rm(staging, { recursive: true, force: true });
         throw error;
@@ -305,7 +328,7 @@ export class Database {
       await this.saveCatalog({ ...this.catalog, collections: { ...this.catalog.collections, [name]: config } });
       this.collections.set(name, collection);
       this.log('info', 'snapshot recovered', { collection: name, file });
-    });
+    }));
   }
 
   /** Bytes on disk under the data directory's collections. */

@@ -17,6 +17,8 @@
  * ops newer than the checkpoint, and idempotent by construction. (Deviation from
  * ARCHITECTURE.md's "replay newer ops", which needs the same op log on every replica.)
  */
+import { statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { RvError, isRvError } from '../errors.js';
 import { HnswIndex } from '../core/index/hnsw-index.js';
@@ -28,10 +30,34 @@ import { createQuantizer, type Quantizer } from '../core/quantization/index.js';
 import type { Payload, PointId } from '../core/types.js';
 import { ShardStore, readChecksummedFile, writeChecksummedFile, type BlobCodec, type Durability } from '../storage/index.js';
 import { fullScanThresholdPoints, type CollectionConfig } from './collection-config.js';
-import { decodeOperation, encodeOperation, type Operation } from './operations.js';
+import { decodeOperation, encodeOperation, operationCommitTimeMs, type Operation } from './operations.js';
 import { planOperation, type Effect } from './apply-operation.js';
 import { PointState, StateOverlay } from './point-state.js';
 import { comparePointIds, pointIdFromKey, pointKey } from './point-id.js';
+import type { Envelope } from '../security/crypto/index.js';
+import type { BlobResealer, ResealStep } from '../storage/index.js';
+import { openCheckpoint, sealCheckpoint, type CheckpointHeader } from './sealing.js';
+import { ROOT_CONTEXT, SPAN, contextWithSpan, detached, endSpan, startSpan, type Span, type TraceContext } from '../observability/index.js';
+
+/** A shard's figures for info and metrics. */
+export interface ShardInfo {
+  points: number;
+  indexedVectors: number;
+  pendingLinks: number;
+  appliedSeq: number;
+  payloadSchema: Record<string, unknown>;
+  deletedRatio: number;
+  memoryBytes: number;
+  diskBytes: number;
+  /** Sequence the index checkpoint in use reflects (0: none). */
+  checkpointSeq: number;
+  /** When that checkpoint was written, ms since the epoch (0: none). */
+  checkpointAtMs: number;
+  /** Op-log records kept (truncated only behind a checkpoint). */
+  opLogRecords: number;
+  /** The live quantizer and its code size; undefined when off or not trained yet. */
+  quantization: { kind: 'scalar' | 'binary' | 'product'; codeBytes: number } | undefined;
+}
 
 export type EngineLogger = (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
@@ -40,6 +66,8 @@ export interface ShardOptions {
   config: CollectionConfig;
   durability?: Durability;
   codec?: BlobCodec;
+  /** Seals the index checkpoint (encryption at rest); undefined: written in the clear. */
+  envelope?: Envelope;
   logger?: EngineLogger;
   /** Milliseconds of graph linking per event-loop turn (default 4). */
   indexSliceMs?: number;
@@ -51,6 +79,19 @@ export interface ShardOptions {
    * that fall further behind start from a snapshot (ARCHITECTURE.md, "The write path is a log").
    */
   oplogRetainOps?: number;
+  /**
+   * Backups are configured: op-log records after the backup watermark (the last sequence a
+   * backup holds, kept in the shard's meta) are never truncated, so the next incremental
+   * backup finds every op it needs. Default false.
+   */
+  retainOpsForBackup?: boolean;
+}
+
+/** One op-log record with its commit time (Unix ms; undefined for records older than commit times). */
+export interface TimedOp {
+  seq: number;
+  record: Uint8Array;
+  committedAtMs: number | undefined;
 }
 
 export interface SearchParams {
@@ -81,6 +122,8 @@ export const CHECKPOINT_FILE = 'index.ckpt';
 export const CHECKPOINT_KIND = 'ruvector-hnsw';
 export const POINTS_FILE = 'points.db';
 const META_PAYLOAD_INDEXES = 'payload_indexes';
+const META_BACKUP_WATERMARK = 'backup_watermark';
+const META_SHARD_UID = 'shard_uid';
 const MAX_OPS_PER_TRANSACTION = 1000;
 const QUANTIZER_MIN_POINTS = 256;
 const QUANTIZER_SAMPLE = 10000;
@@ -93,6 +136,9 @@ interface QueuedOp {
   op: Operation;
   resolve: (seq: number) => void;
   reject: (error: unknown) => void;
+  /** The commit span (non-recording unless the request is sampled) and its context, parent of the op-log append. */
+  span: Span;
+  traced: TraceContext | undefined;
 }
 
 export class Shard {
@@ -100,6 +146,7 @@ export class Shard {
   readonly metric: Metric;
   private config: CollectionConfig;
   private readonly store: ShardStore;
+  private readonly envelope: Envelope | undefined;
   private index: HnswIndex;
   private readonly state = new PointState();
   private readonly payloadIndexes = new PayloadIndexSet();
@@ -108,10 +155,14 @@ export class Shard {
   private quantizerBuild: { quantizer: Quantizer; training: Generator<void> | undefined; encodeNext: number; started: number } | undefined;
   private appliedSeq: number;
   private checkpointSeq = 0;
+  /** When the checkpoint in use was written (ms since the epoch; 0: none yet). */
+  private checkpointAtMs = 0;
   private readonly log: EngineLogger;
   private readonly sliceMs: number;
   private readonly checkpointEveryOps: number;
   private readonly oplogRetainOps: number;
+  /** Ops after this sequence wait for a backup before truncation; undefined: no backups configured. */
+  private backupWatermark: number | undefined;
   private queue: QueuedOp[] = [];
   private flushScheduled = false;
   private indexerScheduled = false;
@@ -123,12 +174,14 @@ export class Shard {
     this.config = options.config;
     this.metric = metricFor(options.config.vectors.distance);
     this.store = store;
+    this.envelope = options.envelope;
     this.index = index;
     this.appliedSeq = store.getAppliedSeq();
     this.log = options.logger ?? (() => undefined);
     this.sliceMs = options.indexSliceMs ?? 4;
     this.checkpointEveryOps = options.checkpointEveryOps ?? 20000;
     this.oplogRetainOps = options.oplogRetainOps ?? 100000;
+    this.backupWatermark = options.retainOpsForBackup === true ? (store.getMetaNumber(META_BACKUP_WATERMARK) ?? 0) : undefined;
   }
 
   private static newIndex(config: CollectionConfig): HnswIndex {
@@ -151,7 +204,7 @@ export class Shard {
       const file = await readChecksummedFile(join(options.dir, CHECKPOINT_FILE), CHECKPOINT_KIND, 'RV_CHECKPOINT_CORRUPTED');
       if (file !== undefined) {
         const header = file.header as { index: HnswIndex['save'] extends () => infer S ? S extends { header: infer H } ? H : never : never; seq: number };
-        index = HnswIndex.load({ header: header.index, sections: file.sections }, { metric });
+        index = HnswIndex.load({ header: header.index, sections: openCheckpoint(options.envelope, file.header as unknown as CheckpointHeader, file.sections) }, { metric });
         if (index.dim !== options.config.vectors.size) throw new RvError('RV_CHECKPOINT_CORRUPTED', 'checkpoint dimension does not match the collection');
         checkpointSeq = header.seq;
       }
@@ -161,6 +214,7 @@ export class Shard {
     }
     const shard = new Shard(options, store, index ?? Shard.newIndex(options.config));
     shard.checkpointSeq = checkpointSeq;
+    if (index !== undefined) shard.checkpointAtMs = statSync(join(options.dir, CHECKPOINT_FILE)).mtimeMs;
     try {
       shard.loadFromStore(index !== undefined);
     } catch (error) {
@@ -213,12 +267,25 @@ export class Shard {
   /** Appends `op` to the local op log and applies it (group-committed). Resolves with its sequence. */
   commit(op: Operation): Promise<number> {
     if (this.closed) return Promise.reject(new RvError('RV_DATABASE_CLOSED', 'the shard is closed'));
-    return new Promise<number>((resolve, reject) => {
-      this.queue.push({ op, resolve, reject });
+    // Spans cover queueing + group-commit transaction + apply; the op-log append is a child.
+    const span = startSpan(SPAN.storageCommit);
+    const traced = span.isRecording() ? contextWithSpan(span) : undefined;
+    const committed = new Promise<number>((resolve, reject) => {
+      this.queue.push({ op, resolve, reject, span, traced });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
       }
+    });
+    if (traced === undefined) return committed;
+    span.setAttribute('ruvector.operation', op.type);
+    return committed.then((seq) => {
+      span.setAttribute('ruvector.oplog.seq', seq);
+      span.end();
+      return seq;
+    }, (error: unknown) => {
+      endSpan(span, error);
+      throw error;
     });
   }
 
@@ -247,7 +314,9 @@ export class Shard {
               outcomes.push({ error });
               continue;
             }
+            const append = startSpan(SPAN.oplogAppend, undefined, item.traced ?? ROOT_CONTEXT);
             const [seq] = this.store.appendOps([encodeOperation(item.op)]);
+            append.end();
             this.writeEffects(effects, seq, overlay);
             outcomes.push({ seq, effects });
           }
@@ -262,6 +331,7 @@ export class Shard {
       this.state.freeIds.splice(this.state.freeIds.length - overlay.freeIdsTaken, overlay.freeIdsTaken);
       batch.forEach((item, i) => {
         const outcome = outcomes[i];
+        item.span.setAttribute('ruvector.commit.batch_ops', batch.length);
         if ('error' in outcome) {
           item.reject(outcome.error);
           return;
@@ -381,7 +451,8 @@ export class Shard {
     if (this.indexerScheduled || this.closed) return;
     if (this.index.pendingLinks === 0 && !this.needsVacuum() && !this.needsQuantizer() && !this.needsCheckpoint() && this.oplogTruncateTarget() === undefined) return;
     this.indexerScheduled = true;
-    setImmediate(() => this.indexerStep());
+    // Background work: not part of the request whose write scheduled it (no span, no correlation id).
+    setImmediate(detached(() => this.indexerStep()));
   }
 
   private needsVacuum(): boolean {
@@ -399,7 +470,8 @@ export class Shard {
 
   /** The sequence the op log may be truncated through now, or undefined when nothing is due. */
   private oplogTruncateTarget(): number | undefined {
-    const through = this.checkpointSeq - this.oplogRetainOps;
+    const retained = this.checkpointSeq - this.oplogRetainOps;
+    const through = this.backupWatermark === undefined ? retained : Math.min(retained, this.backupWatermark);
     if (through <= 0 || this.checkpointing !== undefined) return undefined;
     const first = this.store.firstOpSeq();
     return first <= through ? Math.min(through, first + OPLOG_TRUNCATE_CHUNK - 1) : undefined;
@@ -488,12 +560,19 @@ export class Shard {
     return { header: { seq: this.appliedSeq, index: snapshot.header }, sections: snapshot.sections };
   }
 
+  /** Writes the current index checkpoint (sealed like the shard's own) to another path (backups). */
+  async writeCheckpointTo(path: string): Promise<void> {
+    const { header, sections } = this.indexCheckpoint();
+    await writeChecksummedFile(path, { kind: CHECKPOINT_KIND, ...sealCheckpoint(this.envelope, header, sections) });
+  }
+
   /** Writes the index checkpoint tagged with the applied sequence. */
   async checkpoint(): Promise<void> {
     const { header, sections } = this.indexCheckpoint();
     const seq = header.seq;
-    await writeChecksummedFile(join(this.dir, CHECKPOINT_FILE), { kind: CHECKPOINT_KIND, header, sections });
+    await writeChecksummedFile(join(this.dir, CHECKPOINT_FILE), { kind: CHECKPOINT_KIND, ...sealCheckpoint(this.envelope, header, sections) });
     this.checkpointSeq = seq;
+    this.checkpointAtMs = Date.now();
     this.log('debug', 'index checkpoint written', { dir: this.dir, seq });
   }
 
@@ -526,18 +605,49 @@ export class Shard {
   search(params: SearchParams): ScoredInternal[] {
     this.assertOpen();
     const k = params.limit + (params.offset ?? 0);
-    const accept = this.acceptFor(params.filter);
-    const maxDistance = params.scoreThreshold === undefined ? undefined : this.metric.scoreThresholdToDistance(params.scoreThreshold);
-    let neighbors: Neighbor[];
-    const exactOver = (ids: ArrayLike<number>): Neighbor[] => exactSearch(this.index.vectors.scorer(params.vector), ids, k, { accept, maxDistance });
-    if (params.exact === true || this.config.hnsw_config.m === 0) {
-      const candidates = params.filter === undefined ? undefined : this.payloadIndexes.candidates(params.filter, this.resolveIds);
-      neighbors = exactOver(candidates ?? this.index.liveIds());
-    } else if (params.filter !== undefined && this.smallFilter(params.filter)) {
-      const candidates = this.payloadIndexes.candidates(params.filter, this.resolveIds);
-      neighbors = exactOver(candidates ?? this.index.liveIds());
-    } else {
-      neighbors = this.graphSearch(params, k, accept, maxDistance);
+    // Spans: plan → index search → rescore; each a shared no-op unless the request is sampled.
+    const plan = startSpan(SPAN.plan);
+    let accept: ((internalId: number) => boolean) | undefined;
+    let maxDistance: number | undefined;
+    // Exact scoring over these ids; undefined: search the graph.
+    let exactIds: ArrayLike<number> | undefined;
+    try {
+      accept = this.acceptFor(params.filter);
+      maxDistance = params.scoreThreshold === undefined ? undefined : this.metric.scoreThresholdToDistance(params.scoreThreshold);
+      if (params.exact === true || this.config.hnsw_config.m === 0) {
+        exactIds = (params.filter === undefined ? undefined : this.payloadIndexes.candidates(params.filter, this.resolveIds)) ?? this.index.liveIds();
+      } else if (params.filter !== undefined && this.smallFilter(params.filter)) {
+        exactIds = this.payloadIndexes.candidates(params.filter, this.resolveIds) ?? this.index.liveIds();
+      }
+    } catch (error) {
+      endSpan(plan, error);
+      throw error;
+    }
+    if (plan.isRecording()) {
+      plan.setAttributes({ 'ruvector.search.strategy': exactIds === undefined ? 'graph' : 'exact', 'ruvector.search.k': k, 'ruvector.search.filtered': params.filter !== undefined });
+      if (exactIds !== undefined) plan.setAttribute('ruvector.search.candidates', exactIds.length);
+    }
+    plan.end();
+    const searching = startSpan(SPAN.indexSearch);
+    let found: { neighbors: Neighbor[]; rescore: boolean };
+    try {
+      found = exactIds === undefined
+        ? this.graphSearch(params, k, accept, maxDistance)
+        : { neighbors: exactSearch(this.index.vectors.scorer(params.vector), exactIds, k, { accept, maxDistance }), rescore: false };
+    } catch (error) {
+      endSpan(searching, error);
+      throw error;
+    }
+    if (searching.isRecording()) searching.setAttributes({ 'ruvector.search.found': found.neighbors.length, 'ruvector.search.quantized': found.rescore });
+    searching.end();
+    let neighbors = found.neighbors;
+    if (found.rescore) {
+      const rescoring = startSpan(SPAN.rescore, { 'ruvector.search.candidates': neighbors.length });
+      try {
+        neighbors = exactSearch(this.index.vectors.scorer(params.vector), neighbors.map((n) => n.id), k, { maxDistance });
+      } finally {
+        rescoring.end();
+      }
     }
     return neighbors.slice(params.offset ?? 0).map((n) => ({ internalId: n.id, score: this.metric.toScore(n.distance) }));
   }
@@ -549,7 +659,8 @@ export class Shard {
     return estimate.max <= threshold || estimate.expected <= threshold / 2;
   }
 
-  private graphSearch(params: SearchParams, k: number, accept: ((id: number) => boolean) | undefined, maxDistance: number | undefined): Neighbor[] {
+  /** Searches the graph; with a trained quantizer, on its codes (`rescore`: the caller rescores the candidates exactly). */
+  private graphSearch(params: SearchParams, k: number, accept: ((id: number) => boolean) | undefined, maxDistance: number | undefined): { neighbors: Neighbor[]; rescore: boolean } {
     const ef = Math.max(params.hnswEf ?? this.config.hnsw_config.ef_construct, k);
     const quantization = params.quantization ?? {};
     const quantizer = this.quantizer;
@@ -557,10 +668,10 @@ export class Shard {
       const oversampling = Math.max(1, quantization.oversampling ?? 1);
       const candidatesK = Math.ceil(k * oversampling);
       const candidates = this.index.search(params.vector, { k: candidatesK, ef: Math.max(ef, candidatesK), accept, scorer: quantizer.scorer(params.vector) });
-      if (quantization.rescore === false) return candidates.filter((n) => maxDistance === undefined || n.distance <= maxDistance).slice(0, k);
-      return exactSearch(this.index.vectors.scorer(params.vector), candidates.map((n) => n.id), k, { maxDistance });
+      if (quantization.rescore === false) return { neighbors: candidates.filter((n) => maxDistance === undefined || n.distance <= maxDistance).slice(0, k), rescore: false };
+      return { neighbors: candidates, rescore: true };
     }
-    return this.index.search(params.vector, { k, ef, accept, maxDistance });
+    return { neighbors: this.index.search(params.vector, { k, ef, accept, maxDistance }), rescore: false };
   }
 
   private assertOpen(): void {
@@ -624,7 +735,9 @@ export class Shard {
     return n;
   }
 
-  info(): { points: number; indexedVectors: number; pendingLinks: number; appliedSeq: number; payloadSchema: Record<string, unknown>; deletedRatio: number; memoryBytes: number; diskBytes: number } {
+  info(): ShardInfo {
+    const firstOpSeq = this.store.firstOpSeq();
+    const lastOpSeq = this.store.lastOpSeq();
     return {
       points: this.state.count,
       indexedVectors: this.index.indexedCount,
@@ -634,6 +747,10 @@ export class Shard {
       deletedRatio: this.index.deletedRatio,
       memoryBytes: this.index.memoryBytes() + (this.quantizer?.memoryBytes() ?? 0),
       diskBytes: this.store.sizeBytes(),
+      checkpointSeq: this.checkpointSeq,
+      checkpointAtMs: this.checkpointAtMs,
+      opLogRecords: lastOpSeq >= firstOpSeq ? lastOpSeq - firstOpSeq + 1 : 0,
+      quantization: this.quantizer?.trained === true ? { kind: this.quantizer.kind, codeBytes: this.quantizer.codeBytes } : undefined,
     };
   }
 
@@ -651,6 +768,43 @@ export class Shard {
     yield* this.store.iterateOps(afterSeq);
   }
 
+  /**
+   * Op-log records `fromSeq..toSeq` (inclusive) with their commit times, in order (incremental
+   * backups). Records already truncated are simply absent: compare with `firstOpSeq` first.
+   */
+  *readOps(fromSeq: number, toSeq: number): Generator<TimedOp> {
+    for (const { seq, record } of this.store.iterateOps(Math.max(0, fromSeq - 1))) {
+      if (seq > toSeq) return;
+      yield { seq, record, committedAtMs: operationCommitTimeMs(record) };
+    }
+  }
+
+  /**
+   * Records that a backup now holds every op through `seq`: later ones stay in the op log
+   * until the next backup (only with `retainOpsForBackup`; persisted in the shard's meta).
+   */
+  setBackupWatermark(seq: number): void {
+    this.assertOpen();
+    if (this.backupWatermark === undefined) return;
+    this.store.setMetaNumber(META_BACKUP_WATERMARK, seq);
+    this.backupWatermark = seq;
+    this.scheduleIndexer();
+  }
+
+  /**
+   * A random id given to the shard's store on first use and kept in it (and in its copies): a
+   * collection deleted and created again under the same name gets a new one, so an
+   * incremental backup never appends the new op log to the old one's chain.
+   */
+  get uid(): string {
+    this.assertOpen();
+    const stored = this.store.getMeta(META_SHARD_UID);
+    if (stored !== undefined) return decoder.decode(stored);
+    const uid = randomUUID();
+    this.store.setMeta(META_SHARD_UID, encoder.encode(uid));
+    return uid;
+  }
+
   updateConfig(config: CollectionConfig): void {
     const quantizationChanged = JSON.stringify(config.quantization_config) !== JSON.stringify(this.config.quantization_config);
     this.config = config;
@@ -663,6 +817,12 @@ export class Shard {
 
   async backupTo(path: string): Promise<void> {
     await this.store.backupTo(path);
+  }
+
+  /** One step of re-sealing stored rows (key rotation, engine/reseal-job.ts); see ShardStore.resealBlobs. */
+  resealRows(table: 'points' | 'ops', afterKey: number, limit: number, reseal: BlobResealer): ResealStep {
+    this.assertOpen();
+    return this.store.resealBlobs(table, afterKey, limit, reseal);
   }
 
   /** Drains the write queue, writes a final checkpoint, closes the store. */

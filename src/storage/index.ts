@@ -4,7 +4,7 @@
  * nothing of vectors, indexes or payload semantics.
  */
 export { ShardStore } from './shard-store.js';
-export type { Durability, IteratePointsOptions, ShardStoreOptions, StoredOp, StoredPoint } from './shard-store.js';
+export type { BlobResealer, Durability, IteratePointsOptions, ResealStep, ShardStoreOptions, StoredOp, StoredPoint } from './shard-store.js';
 export { IDENTITY_CODEC } from './blob-codec.js';
 export type { BlobCodec, BlobKind } from './blob-codec.js';
 export { readChecksummedFile, verifyChecksummedFile, writeChecksummedFile } from './checksummed-file.js';

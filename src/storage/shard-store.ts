@@ -24,9 +24,10 @@ import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { RvError } from '../errors.js';
-import { IDENTITY_CODEC, type BlobCodec } from './blob-codec.js';
+import { IDENTITY_CODEC, type BlobCodec, type BlobKind } from './blob-codec.js';
 import { fsyncFile, replaceFileDurably, tempPathFor } from './durable-fs.js';
 import { isSystemError, toStorageError } from './storage-errors.js';
+import { throwIfFaultInjected } from './fault-injection.js';
 
 /** `'normal'` survives a killed process, `'fsync'` survives power loss (see the module comment). */
 export type Durability = 'normal' | 'fsync';
@@ -50,6 +51,17 @@ export interface StoredPoint {
   version: number;
   vector: Uint8Array;
   payload: Uint8Array | null;
+}
+
+/** Returns the blob to store instead of `stored`, or undefined to keep it (see `ShardStore.resealBlobs`). */
+export type BlobResealer = (kind: BlobKind, rowId: string, stored: Uint8Array) => Uint8Array | undefined;
+
+/** What one `resealBlobs` call did; `lastKey` is the cursor for the next call. */
+export interface ResealStep {
+  lastKey: number;
+  scanned: number;
+  rewritten: number;
+  done: boolean;
 }
 
 /** One op log record. */
@@ -583,6 +595,51 @@ export class ShardStore {
     this.statements.setMeta.run(key, utf8Encoder.encode(String(value)));
   }
 
+  // ---- re-sealing (key rotation) -----------------------------------------------------
+
+  /**
+   * Rewrites stored (sealed) blobs in place, one page of rows per call and one transaction:
+   * the key-rotation job's step. For each row of `table` after `afterKey` (internal id or op
+   * seq), `reseal(kind, rowId, stored)` gets the bytes as stored (not opened) and returns the
+   * bytes to store instead, or undefined to keep them. Row identities are those the codec sees.
+   * @example
+   *   let cursor = -1;
+   *   for (;;) {
+   *     const step = store.resealBlobs('points', cursor, 500, (kind, rowId, stored) => isOld(stored) ? reseal(kind, rowId, stored) : undefined);
+   *     if (step.done) break;
+   *     cursor = step.lastKey;
+   *   }
+   */
+  resealBlobs(table: 'points' | 'ops', afterKey: number, limit: number, reseal: BlobResealer): ResealStep {
+    requireInteger(afterKey, 'afterKey', -1);
+    requireInteger(limit, 'limit', 1);
+    return this.guard('re-seal blobs', () => this.runInTransaction(() => {
+      const db = this.db();
+      let rewritten = 0;
+      if (table === 'ops') {
+        const rows = db.prepare<[number, number], OpRow>('SELECT seq, op FROM oplog WHERE seq > ? ORDER BY seq LIMIT ?').all(afterKey, limit);
+        const update = db.prepare<[Uint8Array, number]>('UPDATE oplog SET op = ? WHERE seq = ?');
+        for (const row of rows) {
+          const next = reseal('op', String(row.seq), plainBytes(row.op));
+          if (next !== undefined) { update.run(next, row.seq); rewritten++; }
+        }
+        return { lastKey: rows.length === 0 ? afterKey : rows[rows.length - 1].seq, scanned: rows.length, rewritten, done: rows.length < limit };
+      }
+      const rows = this.statements.pointsAfter.all(afterKey, limit);
+      const update = db.prepare<[Uint8Array, Uint8Array | null, number]>('UPDATE points SET vector = ?, payload = ? WHERE internal_id = ?');
+      for (const row of rows) {
+        const rowId = pointRowId(row.internal_id, row.point_key);
+        const vector = reseal('vector', rowId, plainBytes(row.vector));
+        const payload = row.payload === null ? undefined : reseal('payload', rowId, plainBytes(row.payload));
+        if (vector !== undefined || payload !== undefined) {
+          update.run(vector ?? row.vector, payload ?? row.payload, row.internal_id);
+          rewritten++;
+        }
+      }
+      return { lastKey: rows.length === 0 ? afterKey : rows[rows.length - 1].internal_id, scanned: rows.length, rewritten, done: rows.length < limit };
+    }) as ResealStep);
+  }
+
   // ---- files --------------------------------------------------------------------------
 
   /** Bytes on disk: the database file plus its WAL. */
@@ -635,6 +692,7 @@ export class ShardStore {
   private guard<T>(action: string, fn: () => T): T {
     this.db();
     try {
+      throwIfFaultInjected(action, this.path); // test-only seam (fault-injection.ts); a no-op unless a test armed it
       return fn();
     } catch (error) {
       throw toStorageError(error, { action, path: this.path });

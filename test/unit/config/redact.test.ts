@@ -13,7 +13,7 @@ test('set secrets become "***"; unset ones stay absent; everything else is kept'
   assert.equal(redacted.service.api_key, '***');
   assert.equal(redacted.service.read_only_api_key, '***');
   assert.equal(redacted.service.port, 7000);
-  assert.deepEqual(redacted.storage, { path: './data', durability: 'normal' });
+  assert.deepEqual(redacted.storage, { path: './data', durability: 'normal', encryption: false });
   assert.doesNotMatch(JSON.stringify(redacted), /admin-key|reader-key/);
   assert.equal(config.service.api_key, 'admin-key-0123456789abcdef', 'the config itself is untouched');
 

@@ -1,0 +1,8 @@
+/** Secrets providers: env, file (0600), HashiCorp Vault KV v2. */
+export { CachedSecretProvider, DEFAULT_SECRET_CACHE_TTL_MS, validateSecretName } from './secret-provider.js';
+export type { SecretChangeListener, SecretProvider, SecretProviderKind } from './secret-provider.js';
+export { EnvSecretProvider, envVariableFor } from './env-secret-provider.js';
+export { FileSecretProvider } from './file-secret-provider.js';
+export { VaultSecretProvider } from './vault-secret-provider.js';
+export type { VaultAuth, VaultSecretProviderOptions } from './vault-secret-provider.js';
+export { createSecretProvider } from './create-secret-provider.js';
