@@ -69,7 +69,7 @@ export interface RuVectorConfig {
   readonly storage: {
     readonly path: string;
     readonly durability: DurabilityMode;
-    /** Seal every stored blob, checkpoint and snapshot with AES-256-GCM (docs/security-encryption.md). */
+    /** Seal every stored blob, checkpoint and snapshot with AES-256-GCM (docs/security.md (Encryption at rest)). */
     readonly encryption: boolean;
   };
   /** Where secrets (the master key) come from. */
@@ -136,7 +136,7 @@ export interface RuVectorConfig {
     readonly s3_access_key_id?: string;
     readonly s3_secret_access_key?: string;
   };
-  /** The tamper-evident audit trail (docs/security-audit.md). */
+  /** The tamper-evident audit trail (docs/security.md (Audit trail)). */
   readonly audit: {
     readonly enabled: boolean;
     /** Undefined: `<storage.path>/audit`. */

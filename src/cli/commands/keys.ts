@@ -108,9 +108,20 @@ async function run(args: string[], io: CliIo): Promise<void> {
   const remote = values['data-dir'] === undefined ? new HttpTarget({ url: values.url ?? DEFAULT_URL, ...(values['api-key'] ?? io.env[API_KEY_ENV] ? { apiKey: values['api-key'] ?? io.env[API_KEY_ENV] } : {}) }) : undefined;
   if (action === 'rotate-master') {
     if (remote === undefined) throw new RvError('RV_INVALID_ARGUMENT', 'keys rotate-master re-seals live data: run it against the server (--url), not --data-dir', { details: { field: 'data-dir' } });
-    const result = await remote.call('POST', '/admin/encryption/rotate', {});
-    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return;
+    const started = (await remote.call('POST', '/admin/encryption/rotate', {})) as { rotated?: boolean; previousKeyId?: string; currentKeyId?: string };
+    io.stderr.write(`master key ${started.rotated === true ? `rotated ${started.previousKeyId} → ${started.currentKeyId}` : `unchanged (${started.currentKeyId}); re-running the re-seal`}\n`);
+    // Follow the re-seal job until it ends: older data moves to the new key in the background.
+    for (;;) {
+      const status = (await remote.call('GET', '/admin/encryption/status')) as { reseal?: { state: string; done: number; total: number }; retiredKeyIds?: string[] };
+      const reseal = status.reseal;
+      if (reseal === undefined || reseal.state !== 'running') {
+        io.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        if (reseal !== undefined && reseal.state !== 'done' && reseal.state !== 'idle') throw new RvError('RV_INTERNAL', `re-seal ended in state ${reseal.state}; see the server log and GET /admin/encryption/status`);
+        return;
+      }
+      io.stderr.write(`re-sealing: ${reseal.done}/${reseal.total}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   }
   const admin = remote === undefined ? await localAdmin(values['data-dir']!) : remoteAdmin(remote);
   switch (action) {

@@ -17,7 +17,7 @@ export const AUDIT_PAGE_MAX = 1000;
 const QUERY_PARAMS = ['since', 'until', 'principal', 'action', 'resource', 'result', 'cursor', 'limit'] as const;
 type QueryParam = (typeof QUERY_PARAMS)[number];
 
-const entrySchema: JsonSchema = { type: 'object', additionalProperties: true, description: 'An audit entry as stored (docs/security-audit.md)' };
+const entrySchema: JsonSchema = { type: 'object', additionalProperties: true, description: 'An audit entry as stored (docs/security.md (Audit trail))' };
 const schema = {
   tags: ['Audit'],
   summary: 'Audit events, filtered and paginated (oldest first)',
