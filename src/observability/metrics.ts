@@ -17,6 +17,7 @@
  *   const text = await metrics.render();
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { OperationalMetrics } from './operational-metrics.js';
 
 /** The Prometheus text format's content type (0.0.4). */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -33,6 +34,13 @@ export interface CollectionStats {
   memoryBytes: number;
   diskBytes: number;
   deletedRatio: number;
+  /** Sequence the index checkpoint reflects, and when it was written (ms since the epoch; 0: none). */
+  checkpointSequence?: number;
+  checkpointAtMs?: number;
+  /** Op-log records kept. */
+  opLogRecords?: number;
+  /** The live quantizer: its tier (scalar, binary, product) and float bytes per code byte. */
+  quantization?: { tier: string; ratio: number };
 }
 
 /** Reads every collection's stats; called once per scrape. */
@@ -40,6 +48,8 @@ export type CollectionStatsSource = () => Iterable<CollectionStats>;
 
 export interface MetricsOptions {
   collections?: CollectionStatsSource;
+  /** The data directory: `ruvector_disk_usage_bytes` reports its filesystem. */
+  dataPath?: string;
 }
 
 /** Latency buckets (seconds) for requests and engine calls: 0.5 ms to 10 s. */
@@ -104,6 +114,8 @@ export class RuVectorMetrics {
   readonly authRejections: Counter<'reason'>;
   readonly rateLimitRejections: Counter;
   readonly scrapeDuration: Gauge;
+  /** Circuit breakers, audit backlog, backups, TLS expiry, cluster, load shedding, disk (operational-metrics.ts). */
+  readonly operational: OperationalMetrics;
 
   private readonly collectionGauges: {
     collections: Gauge;
@@ -114,9 +126,15 @@ export class RuVectorMetrics {
     memoryBytes: Gauge<'collection'>;
     diskBytes: Gauge<'collection'>;
     deletedRatio: Gauge<'collection'>;
+    checkpointAge: Gauge<'collection'>;
+    opsSinceCheckpoint: Gauge<'collection'>;
+    opLogLength: Gauge<'collection'>;
+    quantizationRatio: Gauge<'collection' | 'tier'>;
   };
 
   private readonly collections: CollectionStatsSource | undefined;
+  /** Sum of the collections' disk bytes at the last refresh (`disk_usage_bytes{type="data"}`). */
+  private lastDataBytes = 0;
 
   constructor(options: MetricsOptions = {}) {
     this.collections = options.collections;
@@ -155,23 +173,26 @@ export class RuVectorMetrics {
       memoryBytes: perCollection('memory_bytes', 'Index memory (vectors, links, quantized codes), by collection.'),
       diskBytes: perCollection('disk_bytes', 'Point store size on disk, by collection.'),
       deletedRatio: perCollection('deleted_ratio', 'Share of tombstoned vectors in the index, by collection.'),
+      checkpointAge: perCollection('checkpoint_age_seconds', 'Age of the index checkpoint a restart would load, by collection (absent: none yet).'),
+      opsSinceCheckpoint: perCollection('ops_since_checkpoint', 'Operations applied since the index checkpoint (replayed on restart), by collection.'),
+      opLogLength: perCollection('oplog_length', 'Op-log records kept (truncated only behind a checkpoint), by collection.'),
+      quantizationRatio: new Gauge({ name: name('quantization_ratio'), help: 'Compression of the live quantizer (float bytes per code byte), by collection and tier (scalar, binary, product).', labelNames: ['collection', 'tier'], registers }),
     };
+    this.operational = new OperationalMetrics({
+      registers, prefix: METRIC_PREFIX, dataPath: options.dataPath,
+      dataBytes: () => this.lastDataBytes,
+    });
 
-    // The cluster does not exist yet: its series are exported as zero so dashboards and alerts
-    // can be built and tested now. Named for what NATS JetStream membership measures.
-    new Gauge({ name: name('cluster_nodes_total'), help: 'Nodes in the cluster membership (0: single node, no cluster).', registers });
-    new Gauge({ name: name('cluster_nodes_healthy'), help: 'Cluster nodes whose heartbeat is current.', registers });
-    new Counter({ name: name('cluster_shard_reassignments_total'), help: 'Shard replicas reassigned after a node left (NATS membership; RuVector runs no election of its own).', registers });
-    new Histogram({ name: name('replication_lag_seconds'), help: 'Age of the newest op-log entry a replica has not yet applied.', buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60], registers });
-    new Histogram({ name: name('replication_lag_operations'), help: 'Op-log entries a replica is behind its stream.', buckets: [0, 1, 10, 100, 1000, 10000], registers });
   }
 
   /** Reads the collection gauges from the engine (a collection that fails is skipped). */
   private refreshCollections(): void {
     if (this.collections === undefined) return;
     const g = this.collectionGauges;
-    for (const gauge of [g.points, g.indexedVectors, g.pendingLinks, g.appliedSequence, g.memoryBytes, g.diskBytes, g.deletedRatio]) gauge.reset();
+    for (const gauge of [g.points, g.indexedVectors, g.pendingLinks, g.appliedSequence, g.memoryBytes, g.diskBytes, g.deletedRatio, g.checkpointAge, g.opsSinceCheckpoint, g.opLogLength, g.quantizationRatio]) gauge.reset();
     let count = 0;
+    let dataBytes = 0;
+    const nowMs = Date.now();
     for (const stats of this.collections()) {
       count += 1;
       const labels = { collection: stats.name };
@@ -182,8 +203,14 @@ export class RuVectorMetrics {
       g.memoryBytes.set(labels, stats.memoryBytes);
       g.diskBytes.set(labels, stats.diskBytes);
       g.deletedRatio.set(labels, stats.deletedRatio);
+      dataBytes += stats.diskBytes;
+      if (stats.checkpointAtMs !== undefined && stats.checkpointAtMs > 0) g.checkpointAge.set(labels, Math.max(0, (nowMs - stats.checkpointAtMs) / 1000));
+      if (stats.checkpointSequence !== undefined) g.opsSinceCheckpoint.set(labels, Math.max(0, stats.appliedSequence - stats.checkpointSequence));
+      if (stats.opLogRecords !== undefined) g.opLogLength.set(labels, stats.opLogRecords);
+      if (stats.quantization !== undefined) g.quantizationRatio.set({ ...labels, tier: stats.quantization.tier }, stats.quantization.ratio);
     }
     g.collections.set(count);
+    this.lastDataBytes = dataBytes;
   }
 
   /** The exposition text: process metrics, then this server's (collection gauges read now). */

@@ -36,7 +36,7 @@ test('setLogLevel changes a running logger and rejects unknown levels', () => {
   const { stream, text } = capture();
   const logger = createLogger({ level: 'info', format: 'json' }, stream);
   logger.debug('hidden');
-  assert.equal(setLogLevel(logger, 'debug'), 'debug');
+  assert.equal(setLogLevel(logger, 'debug').level, 'debug');
   logger.debug('shown');
   assert.ok(!text().includes('hidden'));
   assert.ok(text().includes('shown'));
