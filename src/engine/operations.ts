@@ -46,10 +46,25 @@ function vectorFromBase64(text: string): Float32Array {
   return new Float32Array(new Uint8Array(bytes).buffer);
 }
 
-/** Serialises an operation for the op log. */
-export function encodeOperation(op: Operation): Uint8Array {
+/**
+ * Serialises an operation for the op log. `at` is the commit time (Unix ms) carried in the
+ * record itself, so every replica and every backup sees the same time for the same sequence
+ * (point-in-time restore reads it with operationCommitTimeMs).
+ */
+export function encodeOperation(op: Operation, committedAtMs = Date.now()): Uint8Array {
   const replacer = (_key: string, value: unknown): unknown => (value instanceof Float32Array ? { $f32: vectorToBase64(value) } : value);
-  return encoder.encode(JSON.stringify({ v: FORMAT_VERSION, op }, replacer));
+  return encoder.encode(JSON.stringify({ v: FORMAT_VERSION, at: committedAtMs, op }, replacer));
+}
+
+const COMMIT_TIME_PREFIX = /^\{"v":\d+,"at":(\d+),/;
+
+/**
+ * The commit time (Unix ms) of an op-log record, read from its prefix without parsing the
+ * whole record; undefined for records written before commit times were recorded.
+ */
+export function operationCommitTimeMs(record: Uint8Array): number | undefined {
+  const match = COMMIT_TIME_PREFIX.exec(decoder.decode(record.subarray(0, 48)));
+  return match === null ? undefined : Number(match[1]);
 }
 
 /** Parses an op-log record; a record that does not parse is corruption, never skipped. */
