@@ -7,7 +7,9 @@ const text = `# Error codes
 
 Every RuVector error carries a stable \`code\` (never reused), a \`kind\`, and \`retryable\`
 (true for kinds \`rate_limited\`, \`unavailable\`, \`timeout\`). Over HTTP the body is
-\`{"status": {"error": "<message>"}, "time": <s>, "code": "RV_…", "retryable": <bool>}\`.
+\`{"status": {"error": "<message>"}, "time": <s>, "code": "RV_…", "retryable": <bool>}\`; every 429
+and 503 carries \`Retry-After\` (seconds; the error's own figure, else 1). What a client should do
+with each retryable code (and why a timed-out write may still commit): docs/operations/reliability.md.
 The HTTP status is chosen from the kind, in one table in \`src/server/\`:
 
 | kind | HTTP | CLI exit |

@@ -70,7 +70,8 @@ export class Collection {
     return parseVector(input, this.dim, this.metric, field, this.name);
   }
 
-  private async write(op: Operation, options: WriteOptions): Promise<UpdateResult> {
+  /** Commits one operation; the cluster overrides this to publish to the shard streams instead. */
+  protected async write(op: Operation, options: WriteOptions): Promise<UpdateResult> {
     const seq = await this.shard.commit(op);
     // Local op log: append and apply commit together, so wait=false answers at the same moment.
     return { operation_id: seq, status: options.wait === false ? 'acknowledged' : 'completed' };

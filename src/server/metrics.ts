@@ -34,10 +34,14 @@ function collectionStats(db: Database): CollectionStats[] {
   const out: CollectionStats[] = [];
   for (const name of db.listCollections()) {
     if (!db.hasCollection(name)) continue; // deleted since the list was taken
-    const info = db.collection(name).info();
+    const collection = db.collection(name);
+    const info = collection.info();
+    const floatBytes = collection.config.vectors.size * Float32Array.BYTES_PER_ELEMENT;
     out.push({
       name, points: info.points, indexedVectors: info.indexedVectors, pendingLinks: info.pendingLinks, appliedSequence: info.appliedSeq,
       memoryBytes: info.memoryBytes, diskBytes: info.diskBytes, deletedRatio: info.deletedRatio,
+      checkpointSequence: info.checkpointSeq, checkpointAtMs: info.checkpointAtMs, opLogRecords: info.opLogRecords,
+      quantization: info.quantization === undefined ? undefined : { tier: info.quantization.kind, ratio: floatBytes / info.quantization.codeBytes },
     });
   }
   return out;
@@ -49,7 +53,7 @@ export class HttpMetrics {
   private readonly open = new WeakSet<FastifyRequest>();
 
   constructor(db: Database) {
-    this.metrics = new RuVectorMetrics({ collections: () => collectionStats(db) });
+    this.metrics = new RuVectorMetrics({ collections: () => collectionStats(db), dataPath: db.path });
   }
 
   /** onRequest: one more request in flight. */

@@ -12,6 +12,7 @@ import type { Command } from './command.js';
 
 const HELP = `Usage:
   ruvector serve [--config FILE] [--host H] [--port P] [--data-dir DIR] [--no-auth]
+                 [--cluster nats://h1:4222,nats://h2:4222 --node-id N]
 
 Serves the Qdrant-compatible REST API until SIGTERM or SIGINT, then stops accepting, lets
 in-flight requests finish, checkpoints the indexes and exits 0.
@@ -21,6 +22,8 @@ in-flight requests finish, checkpoints the indexes and exits 0.
   --port P         service.port (default 6333; 0 picks a free port)
   --data-dir DIR   storage.path (default ./data)
   --no-auth        service.auth_disabled = true; only with a loopback host
+  --cluster URLS   cluster.servers: join the cluster on these NATS servers (docs/cluster.md)
+  --node-id N      cluster.node_id: this node's id in the cluster (stable across restarts)
 
 Precedence: defaults < config file < env RUVECTOR__SECTION__KEY < flags.
 Every key is documented in docs/configuration.md.
@@ -34,6 +37,8 @@ const OPTIONS = {
   port: { type: 'string' },
   'data-dir': { type: 'string' },
   'no-auth': { type: 'boolean' },
+  cluster: { type: 'string' },
+  'node-id': { type: 'string' },
 } as const;
 
 /** Resolves on the first SIGTERM/SIGINT; a second one exits at once (the operator insists). */
@@ -59,6 +64,8 @@ async function run(args: string[], io: CliIo): Promise<void> {
   if (values.port !== undefined) flags.push({ path: 'service.port', flag: '--port', value: values.port });
   if (values['data-dir'] !== undefined) flags.push({ path: 'storage.path', flag: '--data-dir', value: values['data-dir'] });
   if (values['no-auth'] === true) flags.push({ path: 'service.auth_disabled', flag: '--no-auth', value: true });
+  if (values.cluster !== undefined) flags.push({ path: 'cluster.servers', flag: '--cluster', value: values.cluster });
+  if (values['node-id'] !== undefined) flags.push({ path: 'cluster.node_id', flag: '--node-id', value: values['node-id'] });
   const { config, file } = loadConfig({ file: values.config, env: io.env, flags });
 
   const logger = createLogger(config.log);
