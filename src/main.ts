@@ -11,10 +11,16 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { RuVectorConfig } from './config/index.js';
-import { Database, type EngineLimits, type EngineLogger } from './engine/index.js';
+import { Database, MasterKeyRotation, type EngineLimits, type EngineLogger } from './engine/index.js';
+import { keyringFromConfig } from './security/crypto/index.js';
 import { RvError } from './errors.js';
 import { createServer, type ServerOptions } from './server/index.js';
-import { Tracing } from './observability/index.js';
+import { createSecurityContext, type SecurityContext } from './security/security-context.js';
+import { moduleLogger, Tracing } from './observability/index.js';
+import { DependencyPolicies, DiskSpaceMonitor, ShutdownHooks, WriteGate, reliabilitySettingsFrom } from './reliability/index.js';
+import { BackupScheduler, backupServiceFromConfig, scheduleFrom, type BackupService } from './backup/index.js';
+import { auditLogFromConfig, type AuditLog } from './security/audit/index.js';
+import { feedClusterMetrics, startClusterFromConfig, type ClusterNode } from './cluster/index.js';
 
 /** The admin credential the server enforces: a plain key, or a verifier over a stored hash. */
 export interface AdminKeyOption {
@@ -34,8 +40,19 @@ export interface RunningRuVector {
   /** Where the server listens, e.g. http://127.0.0.1:6333 */
   url: string;
   db: Database;
-  /** Stops accepting, lets in-flight requests finish, then closes the engine (final checkpoints). Idempotent. */
+  /**
+   * The graceful shutdown (docs/operations/reliability.md): readiness 503, listener closed,
+   * in-flight requests finish (bounded by reliability.shutdown_timeout_ms), `before-database-close`
+   * hooks, the engine closes (queued writes flushed, indexes checkpointed), `after-database-close`
+   * hooks, tracing flushed. Idempotent; never rejects because of a hook.
+   */
   close(): Promise<void>;
+  /** Register shutdown work here (audit flush, backup scheduler stop, cluster leave). */
+  shutdownHooks: ShutdownHooks;
+  /** Circuit breakers + retries + timeouts for outbound dependencies (reliability/policies.ts). */
+  dependencies: DependencyPolicies;
+  /** Read-only mode: operator lock (POST /locks) and the free-disk monitor. */
+  writeGate: WriteGate;
 }
 
 /** The engine's limits from the `[limits]` section (snake_case → EngineLimits). */
@@ -52,7 +69,8 @@ export function engineLimitsFrom(limits: RuVectorConfig['limits']): EngineLimits
 }
 
 function engineLogger(logger: Logger): EngineLogger {
-  const child = logger.child({ component: 'engine' });
+  // A module logger: its level can be overridden alone (PUT /admin/log-level {"module": "engine"}).
+  const child = moduleLogger(logger, 'engine');
   return (level, message, fields) => child[level](fields ?? {}, message);
 }
 
@@ -65,16 +83,88 @@ function listenError(error: unknown, config: RuVectorConfig): unknown {
   return error;
 }
 
+/**
+ * Authentication and RBAC over the data directory: stored keys and roles in `<data>/.auth`,
+ * roles and JWT issuers from the files the config names; JWKS fetches go through a breaker.
+ */
+async function securityFromConfig(config: RuVectorConfig, adminKey: AdminKeyOption, dependencies: DependencyPolicies): Promise<SecurityContext> {
+  const jwks = dependencies.create({ name: 'jwks', timeoutMs: 5000, retries: 1 });
+  return createSecurityContext({
+    ...(adminKey.apiKey === undefined ? {} : { apiKey: adminKey.apiKey }),
+    ...(config.service.read_only_api_key === undefined ? {} : { readOnlyApiKey: config.service.read_only_api_key }),
+    ...(adminKey.verifyApiKey === undefined ? {} : { verifyBootstrapKey: adminKey.verifyApiKey }),
+    dataDir: resolve(config.storage.path),
+    ...(config.auth.roles_file === undefined ? {} : { rolesFile: config.auth.roles_file }),
+    ...(config.auth.jwt_issuers_file === undefined ? {} : { jwtIssuersFile: config.auth.jwt_issuers_file }),
+    jwt: {
+      leewaySeconds: config.auth.jwt_leeway_seconds,
+      jwksRefreshSeconds: config.auth.jwks_refresh_seconds,
+      jwksCooldownSeconds: config.auth.jwks_cooldown_seconds,
+      // A JWKS endpoint answering an error counts as a failure of the dependency.
+      wrapFetch: (fetchJwks) => (url, init) => jwks.execute(async (signal) => {
+        const response = await fetchJwks(url, { ...init, signal: init.signal === undefined ? signal : AbortSignal.any([init.signal, signal]) });
+        if (!response.ok) throw new Error(`JWKS ${url} answered HTTP ${response.status}`);
+        return response;
+      }),
+    },
+  });
+}
+
+/** HTTPS, rate limits and CORS from the `[tls]`, `[rate_limit]` and `[service]` sections. */
+function serverTransportFromConfig(config: RuVectorConfig): Pick<ServerOptions, 'tls' | 'rateLimit' | 'corsOrigins'> {
+  const { tls, rate_limit: limits } = config;
+  if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) {
+    throw new RvError('RV_CONFIG_INVALID', 'tls.cert_file and tls.key_file go together: set both for HTTPS, or neither', { details: { field: tls.cert_file === undefined ? 'tls.cert_file' : 'tls.key_file' } });
+  }
+  return {
+    ...(tls.cert_file === undefined || tls.key_file === undefined ? {} : {
+      tls: { certFile: tls.cert_file, keyFile: tls.key_file, ...(tls.ca_file === undefined ? {} : { caFile: tls.ca_file }), clientAuth: tls.client_auth, reloadIntervalSeconds: tls.reload_interval_seconds },
+    }),
+    rateLimit: !limits.enabled ? false : {
+      windowSeconds: limits.window_seconds, perIp: limits.per_ip,
+      readPerPrincipal: limits.read_per_principal, writePerPrincipal: limits.write_per_principal, adminPerPrincipal: limits.admin_per_principal,
+    },
+    ...(config.service.cors_origins === undefined ? {} : { corsOrigins: config.service.cors_origins.split(',').map((o) => o.trim()).filter((o) => o.length > 0) }),
+  };
+}
+
 /** Opens the data directory, builds the server and starts listening. */
 export async function startRuVector(options: StartOptions): Promise<RunningRuVector> {
   const { config, logger } = options;
+  // [storage] encryption: the master key from [secrets]; a missing or malformed key stops the start here.
+  const encryption = await keyringFromConfig(config);
   const db = await Database.open({
+    ...(encryption === undefined ? {} : { sealing: encryption.keyring }),
     path: resolve(config.storage.path),
     durability: config.storage.durability,
     limits: engineLimitsFrom(config.limits),
     logger: engineLogger(logger),
+    // With backups configured the op log keeps every record no backup holds yet.
+    retainOpsForBackup: config.backup.target !== undefined,
   });
+  let backups: BackupService | undefined;
+  let audit: AuditLog | undefined;
+  let backupScheduler: BackupScheduler | undefined;
+  const stopBackups = async (): Promise<void> => {
+    await backupScheduler?.stop();
+    await backups?.close();
+  };
   let server: Awaited<ReturnType<typeof createServer>> | undefined;
+  let cluster: ClusterNode | undefined;
+  const rotation = encryption === undefined ? undefined
+    : new MasterKeyRotation({ db, keyring: encryption.keyring, secrets: encryption.secrets, logger: engineLogger(logger) });
+  const reliability = reliabilitySettingsFrom(config.reliability);
+  const shutdownHooks = new ShutdownHooks();
+  const dependencies = new DependencyPolicies();
+  const writeGate = new WriteGate(Math.max(1, Math.ceil(reliability.diskCheckIntervalMs / 1000)));
+  const reliabilityLog = logger.child({ component: 'reliability' });
+  const diskMonitor = new DiskSpaceMonitor({
+    path: db.path, minFreeBytes: reliability.minFreeDiskBytes, intervalMs: reliability.diskCheckIntervalMs, gate: writeGate,
+    onChange: (readOnly, freeBytes) => (readOnly
+      ? reliabilityLog.error({ free_bytes: freeBytes, min_free_bytes: reliability.minFreeDiskBytes }, 'free disk space below reliability.min_free_disk_mb: writes refused (read-only) until space returns')
+      : reliabilityLog.warn({ free_bytes: freeBytes }, 'free disk space is back above the threshold: writes accepted again')),
+    onError: (error) => reliabilityLog.warn({ error: (error as Error).message }, 'free disk space check failed'),
+  });
   // Tracing is on only with an OTLP endpoint to send spans to.
   const tracing = config.tracing.otlp_endpoint === undefined ? undefined
     : new Tracing({ otlpEndpoint: config.tracing.otlp_endpoint, sampleRatio: config.tracing.sample_ratio, serviceName: 'ruvector', serviceVersion: options.version });
@@ -82,6 +172,16 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
     await tracing?.shutdown().catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'tracing shutdown failed'));
   };
   try {
+    const backupLog = logger.child({ component: 'backup' });
+    // With storage.encryption on, backup parts are sealed under the keyring's 'backup' purpose key.
+    backups = backupServiceFromConfig({
+      config, db, policies: dependencies, log: (level, message, fields) => backupLog[level](fields ?? {}, message),
+      ...(encryption === undefined ? {} : { envelope: encryption.keyring.purposeEnvelope('backup') }),
+    });
+    const auditLogger = logger.child({ component: 'audit' });
+    audit = await auditLogFromConfig(config, { onError: (error) => auditLogger.error({ error: error.message }, 'audit batch not yet durable (retried)') });
+    // [cluster] servers set: join the cluster; the routes then go through it (docs/cluster.md).
+    cluster = await startClusterFromConfig(config, db, engineLogger(logger.child({ component: 'cluster' })));
     const serverOptions: ServerOptions = {
       host: config.service.host,
       port: config.service.port,
@@ -92,26 +192,62 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
       logger,
       version: options.version,
       ...(tracing === undefined ? {} : { tracing }),
+      loadShedding: reliability.loadShedding,
+      requestTimeouts: reliability.requestTimeouts,
+      writeGate,
+      dependencies,
+      ...(backups === undefined ? {} : { backups }),
+      ...(audit === undefined ? {} : { audit }),
+      ...(rotation === undefined ? {} : { encryption: rotation }),
+      ...(cluster === undefined ? {} : { cluster }),
     };
-    if (options.adminKey.verifyApiKey !== undefined) serverOptions.verifyApiKey = options.adminKey.verifyApiKey;
+    serverOptions.security = await securityFromConfig(config, options.adminKey, dependencies);
+    Object.assign(serverOptions, serverTransportFromConfig(config));
     server = await createServer(db, serverOptions);
+    const metricsSink = server.operationalMetrics;
+    dependencies.observe((name, state) => metricsSink.setCircuitBreakerState(name, state));
+    await diskMonitor.start();
     const url = await server.listen().catch((error: unknown) => { throw listenError(error, config); });
+    cluster?.advertise(url);
+    const stopClusterMetrics = cluster === undefined ? undefined : feedClusterMetrics(cluster, metricsSink);
+    if (backups !== undefined) {
+      backupScheduler = new BackupScheduler(backups, scheduleFrom(config.backup), (level, message, fields) => backupLog[level](fields ?? {}, message));
+      backupScheduler.start();
+    }
     let closing: Promise<void> | undefined;
     const running = server;
+    const hookLog = (level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void => reliabilityLog[level](fields, message);
     return {
       url,
       db,
+      shutdownHooks,
+      dependencies,
+      writeGate,
       close: () => (closing ??= (async () => {
         try {
-          await running.close();
+          await running.close(reliability.shutdown);
+          // After the server: the last requests' events are recorded, then made durable.
+          await audit?.close().catch((error: unknown) => logger.error({ error: (error as Error).message }, 'audit log close failed'));
         } finally {
+          diskMonitor.stop();
+          await stopBackups();
+          await shutdownHooks.run('before-database-close', hookLog);
+          await rotation?.stop(); // a re-seal pass resumes with the next rotate call
+          stopClusterMetrics?.();
+          await cluster?.close();
           await db.close();
+          await shutdownHooks.run('after-database-close', hookLog);
           await stopTracing();
         }
       })()),
     };
   } catch (error) {
+    diskMonitor.stop();
+    await stopBackups().catch(() => undefined);
+    await audit?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
+    await rotation?.stop().catch(() => undefined);
+    await cluster?.close().catch(() => undefined);
     await db.close();
     await stopTracing();
     throw error;

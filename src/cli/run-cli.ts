@@ -3,18 +3,22 @@
  * code from the one kind → code table (exit-codes.ts).
  */
 import { isRvError, RvError } from '../errors.js';
+import { auditCommand } from './commands/audit.js';
 import { collectionsCommand } from './commands/collections.js';
 import type { Command } from './commands/command.js';
 import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
 import { searchCommand } from './commands/search.js';
 import { serveCommand } from './commands/serve.js';
+import { backupCommand } from './commands/backup.js';
+import { keysCommand } from './commands/keys.js';
+import { certsCommand } from './commands/certs.js';
 import { EXIT_OK, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { RemoteError } from './target/remote-error.js';
 import { ruvectorVersion } from './version.js';
 
-export const COMMANDS: readonly Command[] = [serveCommand, collectionsCommand, importCommand, exportCommand, searchCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, collectionsCommand, importCommand, exportCommand, searchCommand, auditCommand, backupCommand, keysCommand, certsCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,224 @@
+/**
+ * The collection, point and search routes in cluster mode: the same paths, schemas and
+ * validation as the single-node routes (collections.ts, points.ts, search.ts), answered
+ * through the cluster (cluster/cluster-node.ts) instead of the local Database. createServer
+ * registers these instead of those when it is given a ClusterNode; single-node serving is
+ * untouched.
+ *
+ * Read-your-writes: every write answers with the header `x-ruvector-write-token` (the
+ * acknowledged sequence per shard, e.g. `0:12,1:40`); a read that sends it back as
+ * `x-ruvector-read-after` is served only by replicas that have applied those sequences.
+ * Without it, reads are eventually consistent (any caught-up replica).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formatToken, parseToken, type ClusterNode, type ClusterWriter, type RequestContext } from '../../cluster/index.js';
+import { RvError } from '../../errors.js';
+import { checkUpdateMode, checkUsing, rejectUnsupported, writeOptionsOf } from '../compat.js';
+import { ok } from '../envelope.js';
+import { collectionSchemas } from '../schemas/collections.js';
+import { pointSchemas } from '../schemas/points.js';
+import { searchSchemas } from '../schemas/search.js';
+
+type Body = Record<string, unknown>;
+interface NameParams { collection_name: string }
+interface BatchBody { searches: Body[] }
+
+export const WRITE_TOKEN_HEADER = 'x-ruvector-write-token';
+export const READ_AFTER_HEADER = 'x-ruvector-read-after';
+
+function contextOf(request: FastifyRequest): RequestContext {
+  const header = (name: string): string | undefined => {
+    const value = request.headers[name];
+    return typeof value === 'string' && value.length > 0 && value.length <= 512 ? value : undefined;
+  };
+  return { correlationId: request.id, traceparent: header('traceparent'), tracestate: header('tracestate') };
+}
+
+function readAfterOf(request: FastifyRequest): Map<number, number> | undefined {
+  const value = request.headers[READ_AFTER_HEADER];
+  if (value === undefined) return undefined;
+  const token = typeof value === 'string' && value.length <= 4096 ? parseToken(value) : undefined;
+  if (token === undefined) {
+    throw new RvError('RV_INVALID_ARGUMENT', `${READ_AFTER_HEADER}: expected the ${WRITE_TOKEN_HEADER} of a write ("shard:seq,…"), got ${JSON.stringify(String(value).slice(0, 64))}`, { details: { field: READ_AFTER_HEADER } });
+  }
+  return token;
+}
+
+function unsupported(what: string, instead: string): never {
+  throw new RvError('RV_CLUSTER_UNSUPPORTED', `${what} is not supported in cluster mode yet; ${instead}`, { details: { field: what } });
+}
+
+/** Registers the cluster-mode collection, point and search routes. */
+export function registerClusterDataRoutes(app: FastifyInstance, cluster: ClusterNode): void {
+  const read = { permission: 'collection:read' as const };
+  const write = { permission: 'collection:write' as const };
+  const admin = { permission: 'collection:admin' as const };
+
+  /** Runs a write through the cluster and answers Qdrant's result plus the write token header. */
+  const writeRoute = async <T>(request: FastifyRequest<{ Params: NameParams }>, reply: FastifyReply, run: (writer: ClusterWriter) => Promise<T>): Promise<unknown> => {
+    const { result, token } = await cluster.write(request.params.collection_name, run, contextOf(request));
+    reply.header(WRITE_TOKEN_HEADER, formatToken(token));
+    return ok(reply, result);
+  };
+
+  // ---------------------------------------------------------------- collections
+
+  app.get('/collections', { schema: collectionSchemas.list, config: read }, async (_request, reply) =>
+    ok(reply, { collections: cluster.listCollections().map((name) => ({ name })) }));
+
+  app.get<{ Params: NameParams }>('/collections/:collection_name', { schema: collectionSchemas.get, config: read }, async (request, reply) => {
+    const stats = await cluster.collectionStats(request.params.collection_name, contextOf(request));
+    const config = stats.config;
+    return ok(reply, {
+      status: stats.pendingLinks === 0 ? 'green' : 'yellow',
+      optimizer_status: 'ok',
+      indexed_vectors_count: stats.indexedVectors,
+      points_count: stats.points,
+      segments_count: stats.meta.shardNumber,
+      config: {
+        params: {
+          vectors: { size: config.vectors.size, distance: config.vectors.distance, on_disk: config.vectors.on_disk },
+          shard_number: config.shard_number,
+          replication_factor: config.replication_factor,
+          write_consistency_factor: config.write_consistency_factor,
+          on_disk_payload: config.on_disk_payload,
+        },
+        hnsw_config: config.hnsw_config,
+        optimizer_config: config.optimizers_config,
+        wal_config: config.wal_config,
+        quantization_config: config.quantization_config,
+        ...(Object.keys(config.metadata).length === 0 ? {} : { metadata: config.metadata }),
+      },
+      payload_schema: stats.payloadSchema,
+    });
+  });
+
+  app.put<{ Params: NameParams; Body: unknown }>('/collections/:collection_name', { schema: collectionSchemas.create, config: admin }, async (request, reply) => {
+    await cluster.createCollection(request.params.collection_name, request.body ?? {});
+    return ok(reply, true);
+  });
+
+  app.patch<{ Params: NameParams; Body: unknown }>('/collections/:collection_name', { schema: collectionSchemas.update, config: admin }, async () =>
+    unsupported('PATCH /collections/{name}', 'create a new collection with the new parameters and switch an alias to it'));
+
+  app.delete<{ Params: NameParams }>('/collections/:collection_name', { schema: collectionSchemas.delete, config: admin }, async (request, reply) =>
+    ok(reply, await cluster.deleteCollection(request.params.collection_name)));
+
+  app.get<{ Params: NameParams }>('/collections/:collection_name/exists', { schema: collectionSchemas.exists, config: read }, async (request, reply) => {
+    const exists = await cluster.resolveFresh(request.params.collection_name).then(() => true, () => false);
+    return ok(reply, { exists });
+  });
+
+  app.post<{ Body: { actions: unknown[] } }>('/collections/aliases', { schema: collectionSchemas.updateAliases, config: admin }, async (request, reply) => {
+    await cluster.updateAliases(request.body.actions);
+    return ok(reply, true);
+  });
+
+  app.get('/aliases', { schema: collectionSchemas.listAliases, config: read }, async (_request, reply) => ok(reply, { aliases: cluster.listAliases() }));
+
+  app.get<{ Params: NameParams }>('/collections/:collection_name/aliases', { schema: collectionSchemas.collectionAliases, config: read }, async (request, reply) => {
+    const meta = await cluster.resolveFresh(request.params.collection_name);
+    return ok(reply, { aliases: cluster.listAliases(meta.name) });
+  });
+
+  app.put<{ Params: NameParams; Body: { field_name: string; field_schema?: unknown } }>('/collections/:collection_name/index', { schema: collectionSchemas.createIndex, config: admin }, async (request, reply) =>
+    writeRoute(request, reply, (w) => w.createPayloadIndex(request.body.field_name, request.body.field_schema, writeOptionsOf(request.query))));
+
+  app.delete<{ Params: NameParams & { field_name: string } }>('/collections/:collection_name/index/:field_name', { schema: collectionSchemas.deleteIndex, config: admin }, async (request, reply) =>
+    writeRoute(request, reply, (w) => w.deletePayloadIndex(request.params.field_name, writeOptionsOf(request.query))));
+
+  // ---------------------------------------------------------------- points: writes
+
+  const UNSUPPORTED_WRITE_FIELDS = ['shard_key', 'update_filter'] as const;
+
+  app.put<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points', { schema: pointSchemas.upsert, config: write }, async (request, reply) => {
+    rejectUnsupported(request.body, UNSUPPORTED_WRITE_FIELDS);
+    checkUpdateMode(request.body.update_mode);
+    return writeRoute(request, reply, (w) => w.upsert(request.body, writeOptionsOf(request.query)));
+  });
+
+  const selectorWrite = (path: string, method: 'post' | 'put', schema: object, run: (w: ClusterWriter, body: Body, wait: ReturnType<typeof writeOptionsOf>) => Promise<unknown>, check?: (body: Body) => void): void => {
+    app[method]<{ Params: NameParams; Body: Body }>(path, { schema, config: write }, async (request, reply) => {
+      rejectUnsupported(request.body, ['shard_key']);
+      check?.(request.body);
+      return writeRoute(request, reply, (w) => run(w, request.body, writeOptionsOf(request.query)));
+    });
+  };
+  selectorWrite('/collections/:collection_name/points/delete', 'post', pointSchemas.delete, (w, b, o) => w.delete(b, o));
+  selectorWrite('/collections/:collection_name/points/payload', 'post', pointSchemas.setPayload, (w, b, o) => w.setPayload(b, o));
+  selectorWrite('/collections/:collection_name/points/payload', 'put', pointSchemas.overwritePayload, (w, b, o) => w.overwritePayload(b, o), (body) => {
+    if (body.key !== undefined && body.key !== null) throw new RvError('RV_INVALID_ARGUMENT', 'key: overwriting a nested key is not supported; use set payload with "key"', { details: { field: 'key' } });
+  });
+  selectorWrite('/collections/:collection_name/points/payload/delete', 'post', pointSchemas.deletePayload, (w, b, o) => w.deletePayload(b, o));
+  selectorWrite('/collections/:collection_name/points/payload/clear', 'post', pointSchemas.clearPayload, (w, b, o) => w.clearPayload(b, o));
+  selectorWrite('/collections/:collection_name/points/vectors', 'put', pointSchemas.updateVectors, (w, b, o) => w.updateVectors(b, o), (body) => rejectUnsupported(body, ['update_filter']));
+  selectorWrite('/collections/:collection_name/points/vectors/delete', 'post', pointSchemas.deleteVectors, (w, b, o) => w.deleteVectors(b, o), (body) => {
+    const named = (Array.isArray(body.vector) ? body.vector : []).find((name) => name !== '');
+    if (named !== undefined) throw new RvError('RV_INVALID_ARGUMENT', `vector: collections have one unnamed vector (""), there is no vector ${JSON.stringify(named)}`, { details: { field: 'vector' } });
+  });
+
+  app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/batch', { schema: pointSchemas.batch, config: write }, async (request, reply) => {
+    const operations = Array.isArray(request.body.operations) ? request.body.operations as Body[] : [];
+    operations.forEach((operation, i) => {
+      for (const [kind, value] of Object.entries(operation)) {
+        rejectUnsupported(value as Body, UNSUPPORTED_WRITE_FIELDS, `operations[${i}].${kind}.`);
+        if (kind === 'upsert') checkUpdateMode((value as Body).update_mode, `operations[${i}].${kind}.update_mode`);
+      }
+    });
+    return writeRoute(request, reply, (w) => w.batch(request.body, writeOptionsOf(request.query)));
+  });
+
+  // ---------------------------------------------------------------- points: reads
+
+  app.get<{ Params: NameParams & { id: string } }>('/collections/:collection_name/points/:id', { schema: pointSchemas.get, config: read }, async (request, reply) =>
+    ok(reply, await cluster.getPoint(request.params.collection_name, request.params.id, readAfterOf(request), contextOf(request))));
+
+  app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points', { schema: pointSchemas.retrieve, config: read }, async (request, reply) => {
+    rejectUnsupported(request.body, ['shard_key']);
+    return ok(reply, await cluster.retrieve(request.params.collection_name, request.body, readAfterOf(request), contextOf(request)));
+  });
+
+  app.post<{ Params: NameParams; Body: Body | null | undefined }>('/collections/:collection_name/points/scroll', { schema: pointSchemas.scroll, config: read }, async (request, reply) => {
+    const body = request.body ?? {};
+    rejectUnsupported(body, ['shard_key']);
+    if (body.order_by !== undefined && body.order_by !== null) unsupported('order_by', 'scroll by id, or sort on the client');
+    return ok(reply, await cluster.scroll(request.params.collection_name, body, readAfterOf(request), contextOf(request)));
+  });
+
+  app.post<{ Params: NameParams; Body: Body | null | undefined }>('/collections/:collection_name/points/count', { schema: pointSchemas.count, config: read }, async (request, reply) => {
+    const body = request.body ?? {};
+    rejectUnsupported(body, ['shard_key']);
+    return ok(reply, await cluster.count(request.params.collection_name, body, readAfterOf(request), contextOf(request)));
+  });
+
+  // ---------------------------------------------------------------- search
+
+  const searchBody = (body: Body, prefix: string): Body => {
+    rejectUnsupported(body, ['shard_key'], prefix);
+    let vector = body.vector;
+    if (typeof vector === 'object' && vector !== null && !Array.isArray(vector)) {
+      const named = vector as { name?: unknown; vector: unknown };
+      checkUsing(named.name, `${prefix}vector.name`);
+      vector = named.vector;
+    }
+    return { ...body, vector };
+  };
+
+  app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/search', { schema: searchSchemas.search, config: read }, async (request, reply) =>
+    ok(reply, await cluster.search(request.params.collection_name, searchBody(request.body, ''), readAfterOf(request), contextOf(request))));
+
+  app.post<{ Params: NameParams; Body: BatchBody }>('/collections/:collection_name/points/search/batch', { schema: searchSchemas.searchBatch, config: read }, async (request, reply) => {
+    const limit = cluster.limits.maxBatchQueries;
+    if (request.body.searches.length > limit) {
+      throw new RvError('RV_LIMIT_EXCEEDED', `searches has ${request.body.searches.length} requests, over the batch limit of ${limit}`, { details: { field: 'searches', limit } });
+    }
+    const bodies = request.body.searches.map((search, i) => searchBody(search, `searches[${i}].`));
+    const after = readAfterOf(request);
+    return ok(reply, await Promise.all(bodies.map((body) => cluster.search(request.params.collection_name, body, after, contextOf(request)))));
+  });
+
+  for (const path of ['query', 'query/batch', 'recommend', 'recommend/batch']) {
+    app.post<{ Params: NameParams }>(`/collections/:collection_name/points/${path}`, { config: read }, async () =>
+      unsupported(`POST /collections/{name}/points/${path}`, 'use /points/search (or /points/search/batch) with a vector'));
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Cluster test harness: a real 3-server NATS cluster (test/helpers/nats-cluster.ts) and
+ * RuVector nodes as in-process servers (Database + ClusterNode + createServer, requests by
+ * app.inject), each with its own temp data directory. `stop()` closes everything.
+ */
+import { appendFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClusterNode, type ClusterOptions } from '../../../src/cluster/index.js';
+import { Database } from '../../../src/engine/index.js';
+import { createServer, type RuVectorServer } from '../../../src/server/index.js';
+import { NatsCluster } from '../../helpers/nats-cluster.js';
+
+export interface TestNode {
+  id: string;
+  dir: string;
+  db: Database;
+  cluster: ClusterNode;
+  server: RuVectorServer;
+  /** JSON request through app.inject; returns status, parsed body and headers. */
+  call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: { result?: unknown; status?: unknown }; headers: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function startNode(nats: NatsCluster, id: string, extra: Partial<ClusterOptions> = {}, dir?: string): Promise<TestNode> {
+  const dataDir = dir ?? await mkdtemp(join(tmpdir(), `rv-node-${id}-`));
+  const db = await Database.open({ path: dataDir });
+  // RV_CLUSTER_DEBUG=<file> appends the nodes' cluster log (info and above) to that file.
+  const logger = process.env.RV_CLUSTER_DEBUG === undefined ? undefined
+    : (level: string, message: string, fields?: Record<string, unknown>): void => { if (level !== 'debug') appendFileSync(process.env.RV_CLUSTER_DEBUG as string, `[${id}] ${level} ${message} ${JSON.stringify(fields ?? {})}\n`); };
+  const cluster = await ClusterNode.start(db, { servers: nats.urls, nodeId: id, heartbeatMs: 500, nodeTtlMs: 3000, requestTimeoutMs: 3000, ...(logger === undefined ? {} : { logger }), ...extra });
+  const server = await createServer(db, { host: '127.0.0.1', port: 0, authDisabled: true, logger: false, version: 'test', cluster });
+  let closed = false;
+  return {
+    id, dir: dataDir, db, cluster, server,
+    async call(method, url, body, headers = {}) {
+      const response = await server.app.inject({ method: method as 'GET', url, headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
+      return { status: response.statusCode, body: response.body === '' ? {} : JSON.parse(response.body) as { result?: unknown }, headers: response.headers };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      await cluster.close();
+      await db.close();
+    },
+  };
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,142 @@
+/**
+ * Cluster basics on real servers: 3 NATS (JetStream, R3 streams) + 3 RuVector nodes.
+ * A collection created on node A is searchable on B and C with results equal to a single
+ * node's on the same data; writes through one node are read through another with
+ * read-your-writes (the write token); metadata (aliases) converges on every node.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Database } from '../../../src/engine/index.js';
+import { mulberry32 } from '../../helpers/random.js';
+import { NatsCluster, waitFor } from '../../helpers/nats-cluster.js';
+import { removeDir, startNode, type TestNode } from './cluster-harness.js';
+
+const DIM = 8;
+
+function randomPoints(count: number, seed: number): { id: number; vector: number[]; payload: Record<string, unknown> }[] {
+  const rand = mulberry32(seed);
+  return Array.from({ length: count }, (_, i) => ({ id: i + 1, vector: Array.from({ length: DIM }, () => rand() * 2 - 1), payload: { group: i % 5, name: `p${i + 1}` } }));
+}
+
+describe('cluster: collections, search and read-your-writes across nodes', { timeout: 240000 }, () => {
+  let nats: NatsCluster;
+  const nodes: TestNode[] = [];
+  const dirs: string[] = [];
+
+  before(async () => {
+    nats = await NatsCluster.start();
+    for (const id of ['a', 'b', 'c']) {
+      const node = await startNode(nats, id);
+      nodes.push(node);
+      dirs.push(node.dir);
+    }
+    await waitFor('every node to see the other two', () => (nodes.every((n) => n.cluster.liveNodes().length === 3) ? true : undefined));
+  });
+
+  after(async () => {
+    for (const node of nodes) await node.close().catch(() => undefined);
+    await nats?.stop();
+    for (const dir of dirs) await removeDir(dir);
+  });
+
+  test('a collection created on A is searchable on B and C, with the results of a single node', async () => {
+    const [a, b, c] = nodes;
+    const created = await a.call('PUT', '/collections/docs', { vectors: { size: DIM, distance: 'Cosine' }, shard_number: 3 });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const points = randomPoints(300, 7);
+    const upsert = await a.call('PUT', '/collections/docs/points?wait=true', { points });
+    assert.equal(upsert.status, 200, JSON.stringify(upsert.body));
+    const token = String(upsert.headers['x-ruvector-write-token']);
+    assert.match(token, /^\d+:\d+(,\d+:\d+)*$/);
+    // wait=true: one replica per shard has applied the upsert; others may still be applying
+    // (reads are eventually consistent), so the reads below ask for read-your-writes.
+    const after = { 'x-ruvector-read-after': token };
+
+    // The same data on a single node.
+    const dir = await mkdtemp(join(tmpdir(), 'rv-single-'));
+    dirs.push(dir);
+    const single = await Database.open({ path: dir });
+    try {
+      await single.createCollection('docs', { vectors: { size: DIM, distance: 'Cosine' } });
+      await single.collection('docs').upsert({ points });
+      const rand = mulberry32(99);
+      for (let q = 0; q < 10; q++) {
+        const query = { vector: Array.from({ length: DIM }, () => rand() * 2 - 1), limit: 7, offset: q % 3, with_payload: true, params: { exact: true }, ...(q % 2 === 0 ? { filter: { must: [{ key: 'group', match: { value: q % 5 } }] } } : {}) };
+        const expected = single.collection('docs').search(query).map((p) => ({ id: p.id, score: p.score, payload: p.payload }));
+        for (const node of [b, c]) {
+          const response = await node.call('POST', '/collections/docs/points/search', query, after);
+          assert.equal(response.status, 200, JSON.stringify(response.body));
+          const got = (response.body.result as { id: number; score: number; payload: unknown }[]).map((p) => ({ id: p.id, score: p.score, payload: p.payload }));
+          assert.deepEqual(got.map((p) => p.id), expected.map((p) => p.id), `query ${q} on node ${node.id}`);
+          got.forEach((p, i) => assert.ok(Math.abs(p.score - expected[i].score) < 1e-6));
+          assert.deepEqual(got.map((p) => p.payload), expected.map((p) => p.payload));
+        }
+      }
+      const count = await c.call('POST', '/collections/docs/points/count', { filter: { must: [{ key: 'group', match: { value: 2 } }] } }, after);
+      assert.deepEqual(count.body.result, single.collection('docs').count({ filter: { must: [{ key: 'group', match: { value: 2 } }] } }));
+      const scrolled: number[] = [];
+      let offset: unknown = null;
+      do {
+        const page = await b.call('POST', '/collections/docs/points/scroll', { limit: 64, ...(offset === null ? {} : { offset }) }, after);
+        const result = page.body.result as { points: { id: number }[]; next_page_offset: unknown };
+        scrolled.push(...result.points.map((p) => p.id));
+        offset = result.next_page_offset;
+      } while (offset !== null);
+      assert.deepEqual(scrolled, points.map((p) => p.id));
+      await waitFor('every replica applied the upsert (points_count 300 through B)', async () => (((await b.call('GET', '/collections/docs')).body.result as { points_count: number }).points_count === 300 ? true : undefined));
+      const info = await b.call('GET', '/collections/docs');
+      assert.equal((info.body.result as { config: { params: { shard_number: number } } }).config.params.shard_number, 3);
+    } finally {
+      await single.close();
+    }
+  });
+
+  test('writes through one node are read through another with read-your-writes', async () => {
+    const [a, b, c] = nodes;
+    assert.equal((await b.call('PUT', '/collections/ryw', { vectors: { size: DIM, distance: 'Dot' }, shard_number: 2 })).status, 200);
+    for (let i = 0; i < 20; i++) {
+      const writer = nodes[i % 3];
+      const reader = nodes[(i + 1) % 3];
+      const id = 1000 + i;
+      const write = await writer.call('PUT', '/collections/ryw/points?wait=false', { points: [{ id, vector: Array.from({ length: DIM }, (_, d) => (d === i % DIM ? 1 : 0)), payload: { i } }] });
+      assert.equal(write.status, 200, JSON.stringify(write.body));
+      assert.equal((write.body.result as { status: string }).status, 'acknowledged');
+      const token = String(write.headers['x-ruvector-write-token']);
+      const read = await reader.call('GET', `/collections/ryw/points/${id}`, undefined, { 'x-ruvector-read-after': token });
+      assert.equal(read.status, 200, `point ${id} written via ${writer.id}, read via ${reader.id}: ${JSON.stringify(read.body)}`);
+      assert.deepEqual((read.body.result as { payload: unknown }).payload, { i });
+    }
+    const count = await c.call('POST', '/collections/ryw/points/count', {}, { 'x-ruvector-read-after': '0:1000000' }).catch(() => undefined);
+    assert.equal(count?.status, 504, 'a sequence nobody reached times out (RV_CLUSTER_TIMEOUT)');
+    const bad = await a.call('POST', '/collections/ryw/points/count', {}, { 'x-ruvector-read-after': 'nonsense' });
+    assert.equal(bad.status, 400);
+    const filterError = await a.call('POST', '/collections/ryw/points/search', { vector: Array(DIM).fill(1), filter: { must: [{ nope: 1 }] } });
+    assert.equal(filterError.status, 400, 'a bad filter evaluated on a replica is a 400 on the receiving node');
+  });
+
+  test('aliases and deletes converge on every node; the cluster routes report shards', async () => {
+    const [a, b, c] = nodes;
+    assert.equal((await a.call('POST', '/collections/aliases', { actions: [{ create_alias: { collection_name: 'docs', alias_name: 'current' } }] })).status, 200);
+    await waitFor('the alias on C', async () => ((await c.call('GET', '/aliases')).body.result as { aliases: unknown[] }).aliases.length === 1 ? true : undefined);
+    const viaAlias = await c.call('POST', '/collections/current/points/count', {}, { 'x-ruvector-read-after': '0:1,1:1,2:1' });
+    assert.deepEqual(viaAlias.body.result, { count: 300 });
+    const status = await b.call('GET', '/cluster');
+    const result = status.body.result as { status: string; peers: Record<string, unknown>; nodes: { healthy: boolean }[] };
+    assert.equal(result.status, 'enabled');
+    assert.equal(Object.keys(result.peers).length, 3);
+    assert.ok(result.nodes.every((n) => n.healthy));
+    const shards = await a.call('GET', '/collections/docs/cluster');
+    const info = shards.body.result as { shard_count: number; shards: { stream_last_seq: number; stream_leader: string | null; replicas: { applied_seq: number }[] }[] };
+    assert.equal(info.shard_count, 3);
+    for (const shard of info.shards) {
+      assert.ok(shard.stream_leader !== null);
+      assert.equal(shard.replicas.length, 3, 'replication factor 3 on 3 nodes: a replica on every node');
+    }
+    assert.equal((await b.call('DELETE', '/collections/ryw')).status, 200);
+    await waitFor('the delete on every node', () => (nodes.every((n) => !n.cluster.hasCollection('ryw') && n.db.listCollections().every((l) => !l.endsWith('-s1') || n.db.listCollections().length <= 3)) ? true : undefined));
+    assert.equal((await c.call('POST', '/collections/ryw/points/count', {})).status, 404);
+  });
+});

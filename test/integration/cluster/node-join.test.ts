@@ -1,0 +1,59 @@
+/**
+ * A fourth node joins a running cluster: its replicas start from the latest shard snapshot in
+ * the JetStream object store (the streams were truncated behind it, so the snapshot is the only
+ * source of the old writes), then apply the stream tail, and it serves.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { NatsCluster, waitFor } from '../../helpers/nats-cluster.js';
+import { removeDir, startNode, type TestNode } from './cluster-harness.js';
+
+const DIM = 4;
+const point = (id: number): { id: number; vector: number[]; payload: { id: number } } => ({ id, vector: [Math.sin(id), Math.cos(id), Math.sin(id * 2), 1], payload: { id } });
+
+describe('cluster: a fourth node joins from snapshot + tail', { timeout: 240000 }, () => {
+  let nats: NatsCluster;
+  const nodes: TestNode[] = [];
+
+  before(async () => {
+    nats = await NatsCluster.start();
+    // stream_retain_ops 0: a snapshot truncates its stream right behind it.
+    for (const id of ['a', 'b', 'c']) nodes.push(await startNode(nats, id, { streamRetainOps: 0, snapshotEveryOps: 0 }));
+    await waitFor('three live nodes', () => (nodes.every((n) => n.cluster.liveNodes().length === 3) ? true : undefined));
+  });
+
+  after(async () => {
+    for (const node of nodes) await node.close().catch(() => undefined);
+    await nats?.stop();
+    for (const node of nodes) await removeDir(node.dir);
+  });
+
+  test('the new node restores the snapshot, applies the tail and serves', async () => {
+    const [a, b] = nodes;
+    assert.equal((await a.call('PUT', '/collections/grow', { vectors: { size: DIM, distance: 'Euclid' }, shard_number: 2, replication_factor: 4 })).status, 200);
+    assert.equal((await a.call('PUT', '/collections/grow/points?wait=true', { points: Array.from({ length: 200 }, (_, i) => point(i + 1)) })).status, 200);
+    const snapshots = await a.cluster.snapshotCollection('grow');
+    assert.equal(Object.keys(snapshots).length, 2, 'a snapshot of each shard');
+    const tail = await b.call('PUT', '/collections/grow/points?wait=true', { points: Array.from({ length: 50 }, (_, i) => point(201 + i)) });
+    assert.equal(tail.status, 200);
+    const before = await a.cluster.collectionCluster('grow');
+    for (const shard of before.shards) assert.ok(shard.firstSeq > 1, `shard ${shard.shard} stream truncated behind the snapshot (first seq ${shard.firstSeq})`);
+
+    const joinedAt = Date.now();
+    const d = await startNode(nats, 'd', { streamRetainOps: 0, snapshotEveryOps: 0 });
+    nodes.push(d);
+    const servedAt = await waitFor('d serving both shards, caught up', () => {
+      const replicas = d.cluster.localReplicas();
+      return replicas.length === 2 && replicas.every((r) => r.serving && r.lag === 0 && r.applied > 0) ? Date.now() : undefined;
+    }, 60000);
+    const local = d.db.listCollections().reduce((sum, name) => sum + d.db.collection(name).count({}).count, 0);
+    assert.equal(local, 250, 'the new node holds every point: 200 from the snapshot, 50 from the tail');
+    process.stdout.write(`# node join: d served both shards ${servedAt - joinedAt} ms after it started (snapshot + tail, streams truncated at ${before.shards.map((s) => s.firstSeq).join('/')})\n`);
+    const after = { 'x-ruvector-read-after': String(tail.headers['x-ruvector-write-token']) };
+    const viaD = await d.call('POST', '/collections/grow/points/search', { vector: point(7).vector, limit: 3, params: { exact: true } }, after);
+    const viaA = await a.call('POST', '/collections/grow/points/search', { vector: point(7).vector, limit: 3, params: { exact: true } }, after);
+    assert.deepEqual(viaD.body.result, viaA.body.result);
+    assert.equal((viaD.body.result as { id: number }[])[0].id, 7);
+    await waitFor('four healthy peers in GET /cluster', async () => (Object.keys(((await a.call('GET', '/cluster')).body.result as { peers: object }).peers).length === 4 ? true : undefined));
+  });
+});

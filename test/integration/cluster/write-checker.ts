@@ -1,0 +1,114 @@
+/**
+ * Load and verification for the fault tests: writers upsert points with unique ids through
+ * rotating nodes and record every acknowledged write with its token (per-shard sequences);
+ * searchers run searches through rotating nodes and count failures. `verify` checks that every
+ * acknowledged point is readable, with its payload, through a node, reading after the
+ * highest acknowledged sequences (read-your-writes).
+ */
+import assert from 'node:assert/strict';
+
+export interface HttpTarget {
+  id: string;
+  call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: { result?: unknown }; headers: Record<string, unknown> }>;
+}
+
+export interface WriteRecord {
+  ids: number[];
+  token: string;
+  startedAt: number;
+  ackedAt: number;
+  via: string;
+}
+
+export class ClusterLoad {
+  readonly acked: WriteRecord[] = [];
+  readonly writeErrors: { at: number; via: string; error: string }[] = [];
+  readonly searchErrors: { at: number; via: string; error: string }[] = [];
+  searches = 0;
+  private running = true;
+  private nextId = 1;
+  private readonly loops: Promise<void>[] = [];
+
+  constructor(private readonly collection: string, private readonly targets: () => HttpTarget[], private readonly dim: number) {}
+
+  start(writers = 2, searchers = 2): void {
+    for (let w = 0; w < writers; w++) this.loops.push(this.writeLoop(w));
+    for (let s = 0; s < searchers; s++) this.loops.push(this.searchLoop(s));
+  }
+
+  private vectorFor(id: number): number[] {
+    return Array.from({ length: this.dim }, (_, d) => Math.sin(id * 0.37 + d));
+  }
+
+  private async writeLoop(w: number): Promise<void> {
+    let turn = w;
+    while (this.running) {
+      const targets = this.targets();
+      const target = targets[turn++ % targets.length];
+      const ids = [this.nextId++, this.nextId++, this.nextId++];
+      const startedAt = Date.now();
+      try {
+        const response = await target.call('PUT', `/collections/${this.collection}/points?wait=false`, { points: ids.map((id) => ({ id, vector: this.vectorFor(id), payload: { id } })) });
+        if (response.status === 200) this.acked.push({ ids, token: String(response.headers['x-ruvector-write-token']), startedAt, ackedAt: Date.now(), via: target.id });
+        else this.writeErrors.push({ at: startedAt, via: target.id, error: `${response.status} ${JSON.stringify(response.body).slice(0, 200)}` });
+      } catch (error) {
+        this.writeErrors.push({ at: startedAt, via: target.id, error: (error as Error).message });
+      }
+    }
+  }
+
+  private async searchLoop(s: number): Promise<void> {
+    let turn = s;
+    while (this.running) {
+      const targets = this.targets();
+      const target = targets[turn++ % targets.length];
+      const at = Date.now();
+      try {
+        const response = await target.call('POST', `/collections/${this.collection}/points/search`, { vector: this.vectorFor(turn), limit: 5 });
+        if (response.status === 200) this.searches++;
+        else this.searchErrors.push({ at, via: target.id, error: `${response.status} ${JSON.stringify(response.body).slice(0, 200)}` });
+      } catch (error) {
+        this.searchErrors.push({ at, via: target.id, error: (error as Error).message });
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+
+  /** The highest acknowledged sequence per shard, as a read-after token. */
+  maxToken(): string {
+    const max = new Map<string, number>();
+    for (const record of this.acked) {
+      for (const part of record.token.split(',')) {
+        if (part === '') continue;
+        const [shard, seq] = part.split(':');
+        max.set(shard, Math.max(max.get(shard) ?? 0, Number(seq)));
+      }
+    }
+    return [...max.entries()].map(([shard, seq]) => `${shard}:${seq}`).join(',');
+  }
+
+  /** Longest time a write took to be acknowledged among those started in [from, to). */
+  longestAck(from: number, to = Infinity): number {
+    return Math.max(0, ...this.acked.filter((r) => r.startedAt >= from && r.startedAt < to).map((r) => r.ackedAt - r.startedAt));
+  }
+
+  /** Every acknowledged point is readable through `target`, with its payload. */
+  async verify(target: HttpTarget): Promise<number> {
+    const ids = this.acked.flatMap((r) => r.ids);
+    const token = this.maxToken();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const response = await target.call('POST', `/collections/${this.collection}/points`, { ids: chunk, with_payload: true }, { 'x-ruvector-read-after': token });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      const found = new Map((response.body.result as { id: number; payload: { id: number } }[]).map((p) => [p.id, p.payload]));
+      const missing = chunk.filter((id) => found.get(id)?.id !== id);
+      assert.deepEqual(missing, [], `acknowledged writes missing through node ${target.id}`);
+    }
+    return ids.length;
+  }
+}
