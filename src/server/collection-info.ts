@@ -5,16 +5,23 @@
  */
 import type { Collection } from '../engine/index.js';
 
-/** The `result` of `GET /collections/{name}`. */
-export function collectionInfo(collection: Collection): Record<string, unknown> {
-  const info = collection.info();
-  const config = collection.config;
+/** The figures CollectionInfo reports, from one collection or summed over a cluster's shards. */
+export interface CollectionInfoStats {
+  points: number;
+  indexedVectors: number;
+  pendingLinks: number;
+  payloadSchema: unknown;
+  segments: number;
+}
+
+/** The `result` of `GET /collections/{name}` for a configuration and its figures. */
+export function collectionInfoOf(config: Collection['config'], stats: CollectionInfoStats): Record<string, unknown> {
   return {
-    status: info.pendingLinks === 0 ? 'green' : 'yellow',
+    status: stats.pendingLinks === 0 ? 'green' : 'yellow',
     optimizer_status: 'ok',
-    indexed_vectors_count: info.indexedVectors,
-    points_count: info.points,
-    segments_count: 1,
+    indexed_vectors_count: stats.indexedVectors,
+    points_count: stats.points,
+    segments_count: stats.segments,
     config: {
       params: {
         vectors: { size: config.vectors.size, distance: config.vectors.distance, on_disk: config.vectors.on_disk },
@@ -29,6 +36,12 @@ export function collectionInfo(collection: Collection): Record<string, unknown> 
       quantization_config: config.quantization_config,
       ...(Object.keys(config.metadata).length === 0 ? {} : { metadata: config.metadata }),
     },
-    payload_schema: info.payloadSchema,
+    payload_schema: stats.payloadSchema,
   };
+}
+
+/** The `result` of `GET /collections/{name}` for a local collection (one segment). */
+export function collectionInfo(collection: Collection): Record<string, unknown> {
+  const info = collection.info();
+  return collectionInfoOf(collection.config, { ...info, segments: 1 });
 }

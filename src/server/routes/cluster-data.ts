@@ -13,8 +13,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatToken, parseToken, type ClusterNode, type ClusterWriter, type RequestContext } from '../../cluster/index.js';
 import { RvError } from '../../errors.js';
-import { checkUpdateMode, checkUsing, rejectUnsupported, writeOptionsOf } from '../compat.js';
+import { checkUpdateMode, rejectUnsupported, writeOptionsOf } from '../compat.js';
 import { ok } from '../envelope.js';
+import { collectionInfoOf } from '../collection-info.js';
+import { legacySearchBody } from './search.js';
 import { collectionSchemas } from '../schemas/collections.js';
 import { pointSchemas } from '../schemas/points.js';
 import { searchSchemas } from '../schemas/search.js';
@@ -68,29 +70,7 @@ export function registerClusterDataRoutes(app: FastifyInstance, cluster: Cluster
 
   app.get<{ Params: NameParams }>('/collections/:collection_name', { schema: collectionSchemas.get, config: read }, async (request, reply) => {
     const stats = await cluster.collectionStats(request.params.collection_name, contextOf(request));
-    const config = stats.config;
-    return ok(reply, {
-      status: stats.pendingLinks === 0 ? 'green' : 'yellow',
-      optimizer_status: 'ok',
-      indexed_vectors_count: stats.indexedVectors,
-      points_count: stats.points,
-      segments_count: stats.meta.shardNumber,
-      config: {
-        params: {
-          vectors: { size: config.vectors.size, distance: config.vectors.distance, on_disk: config.vectors.on_disk },
-          shard_number: config.shard_number,
-          replication_factor: config.replication_factor,
-          write_consistency_factor: config.write_consistency_factor,
-          on_disk_payload: config.on_disk_payload,
-        },
-        hnsw_config: config.hnsw_config,
-        optimizer_config: config.optimizers_config,
-        wal_config: config.wal_config,
-        quantization_config: config.quantization_config,
-        ...(Object.keys(config.metadata).length === 0 ? {} : { metadata: config.metadata }),
-      },
-      payload_schema: stats.payloadSchema,
-    });
+    return ok(reply, collectionInfoOf(stats.config, { ...stats, segments: stats.meta.shardNumber }));
   });
 
   app.put<{ Params: NameParams; Body: unknown }>('/collections/:collection_name', { schema: collectionSchemas.create, config: admin }, async (request, reply) => {
@@ -193,16 +173,7 @@ export function registerClusterDataRoutes(app: FastifyInstance, cluster: Cluster
 
   // ---------------------------------------------------------------- search
 
-  const searchBody = (body: Body, prefix: string): Body => {
-    rejectUnsupported(body, ['shard_key'], prefix);
-    let vector = body.vector;
-    if (typeof vector === 'object' && vector !== null && !Array.isArray(vector)) {
-      const named = vector as { name?: unknown; vector: unknown };
-      checkUsing(named.name, `${prefix}vector.name`);
-      vector = named.vector;
-    }
-    return { ...body, vector };
-  };
+  const searchBody = legacySearchBody;
 
   app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/search', { schema: searchSchemas.search, config: read }, async (request, reply) =>
     ok(reply, await cluster.search(request.params.collection_name, searchBody(request.body, ''), readAfterOf(request), contextOf(request))));

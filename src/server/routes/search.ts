@@ -18,8 +18,8 @@ function checkBatchSize(count: number, limits: EngineLimits): void {
   }
 }
 
-/** Qdrant's SearchRequest: `vector` is the vector or `{name, vector}` (name "" = the unnamed vector). */
-function legacySearch(collection: Collection, body: Body, prefix: string): ReturnType<Collection['search']> {
+/** Qdrant's SearchRequest body with `vector` as the vector itself: `{name, vector}` unwrapped (name "" = the unnamed vector). */
+export function legacySearchBody(body: Body, prefix: string): Body {
   rejectUnsupported(body, ['shard_key'], prefix);
   let vector = body.vector;
   if (typeof vector === 'object' && vector !== null && !Array.isArray(vector)) {
@@ -27,7 +27,12 @@ function legacySearch(collection: Collection, body: Body, prefix: string): Retur
     checkUsing(named.name, `${prefix}vector.name`);
     vector = named.vector;
   }
-  return collection.search({ ...body, vector });
+  return { ...body, vector };
+}
+
+/** Qdrant's SearchRequest on one local collection. */
+function legacySearch(collection: Collection, body: Body, prefix: string): ReturnType<Collection['search']> {
+  return collection.search(legacySearchBody(body, prefix));
 }
 
 function legacyRecommend(collection: Collection, body: Body, prefix: string): ReturnType<Collection['recommend']> {

@@ -32,6 +32,13 @@ describe('cluster: a fourth node joins from snapshot + tail', { timeout: 240000 
     const [a, b] = nodes;
     assert.equal((await a.call('PUT', '/collections/grow', { vectors: { size: DIM, distance: 'Euclid' }, shard_number: 2, replication_factor: 4 })).status, 200);
     assert.equal((await a.call('PUT', '/collections/grow/points?wait=true', { points: Array.from({ length: 200 }, (_, i) => point(i + 1)) })).status, 200);
+    // wait=true means one replica per shard applied; A's own replicas may still be behind, and a
+    // snapshot covers what its replica applied: let A catch up so the snapshot holds all 200.
+    await waitFor('A holds all 200 points on its two shard replicas', () => {
+      const replicas = a.cluster.localReplicas().filter((r) => r.collection === 'grow');
+      const held = a.db.listCollections().reduce((sum, name) => sum + a.db.collection(name).count({}).count, 0);
+      return replicas.length === 2 && replicas.every((r) => r.serving) && held === 200 ? true : undefined;
+    }, 60000);
     const snapshots = await a.cluster.snapshotCollection('grow');
     assert.equal(Object.keys(snapshots).length, 2, 'a snapshot of each shard');
     const tail = await b.call('PUT', '/collections/grow/points?wait=true', { points: Array.from({ length: 50 }, (_, i) => point(201 + i)) });
