@@ -131,8 +131,13 @@ function serverTransportFromConfig(config: RuVectorConfig): Pick<ServerOptions, 
 /** Opens the data directory, builds the server and starts listening. */
 export async function startRuVector(options: StartOptions): Promise<RunningRuVector> {
   const { config, logger } = options;
+  const dependencies = new DependencyPolicies();
+  // Vault is an outbound dependency (env and file secrets are local): its calls go through a breaker.
+  const vaultPolicy = config.secrets.provider !== 'vault' ? undefined
+    : dependencies.create({ name: 'secrets:vault', timeoutMs: config.secrets.vault_timeout_ms, retries: 2 });
+  const secretsOutbound = vaultPolicy === undefined ? {} : { runOutbound: <T>(call: (signal: AbortSignal) => Promise<T>) => vaultPolicy.execute(call) };
   // [storage] encryption: the master key from [secrets]; a missing or malformed key stops the start here.
-  const encryption = await keyringFromConfig(config);
+  const encryption = await keyringFromConfig(config, process.env, secretsOutbound);
   const db = await Database.open({
     ...(encryption === undefined ? {} : { sealing: encryption.keyring }),
     path: resolve(config.storage.path),
@@ -155,7 +160,6 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
     : new MasterKeyRotation({ db, keyring: encryption.keyring, secrets: encryption.secrets, logger: engineLogger(logger) });
   const reliability = reliabilitySettingsFrom(config.reliability);
   const shutdownHooks = new ShutdownHooks();
-  const dependencies = new DependencyPolicies();
   const writeGate = new WriteGate(Math.max(1, Math.ceil(reliability.diskCheckIntervalMs / 1000)));
   const reliabilityLog = logger.child({ component: 'reliability' });
   const diskMonitor = new DiskSpaceMonitor({
@@ -179,9 +183,10 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
       ...(encryption === undefined ? {} : { envelope: encryption.keyring.purposeEnvelope('backup') }),
     });
     const auditLogger = logger.child({ component: 'audit' });
-    audit = await auditLogFromConfig(config, { onError: (error) => auditLogger.error({ error: error.message }, 'audit batch not yet durable (retried)') });
+    audit = await auditLogFromConfig(config, { ...secretsOutbound, onError: (error) => auditLogger.error({ error: error.message }, 'audit batch not yet durable (retried)') });
     // [cluster] servers set: join the cluster; the routes then go through it (docs/cluster.md).
-    cluster = await startClusterFromConfig(config, db, engineLogger(logger.child({ component: 'cluster' })));
+    // NATS credentials from [secrets]; the per-node breakers join `dependencies` (/ready, breaker gauge).
+    cluster = await startClusterFromConfig(config, db, engineLogger(logger.child({ component: 'cluster' })), { ...secretsOutbound, dependencies });
     const serverOptions: ServerOptions = {
       host: config.service.host,
       port: config.service.port,

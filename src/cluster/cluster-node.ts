@@ -32,7 +32,8 @@ import { contextHeaders, FanOut, type RequestContext } from './fan-out.js';
 import { rankByRendezvous, shardOfPoint } from './hashing.js';
 import { ShardReplica } from './shard-replica.js';
 import { chunkForSize, splitOperation } from './split-operation.js';
-import type { RpcRequest } from './rpc.js';
+import type { RpcOp, RpcRequest } from './rpc.js';
+import type { DependencyPolicies } from '../reliability/index.js';
 
 export interface ClusterTlsOptions {
   caFile?: string;
@@ -53,6 +54,8 @@ export interface ClusterOptions {
   /** NATS user and password (from the secrets provider; never logged). */
   user?: string;
   pass?: string;
+  /** NATS token (from the secrets provider; never logged); instead of user and password. */
+  token?: string;
   /** Replicas of each shard when the create body has no replication_factor. */
   defaultReplicationFactor?: number;
   /** Largest JetStream replica count of a shard stream (≤ NATS servers, ≤ 5). */
@@ -73,9 +76,22 @@ export interface ClusterOptions {
   /** Stream records kept behind the latest snapshot. */
   streamRetainOps?: number;
   logger?: EngineLogger;
-  /** Metrics hooks (fed by the caller into prom-client). */
-  onFanOut?: (seconds: number, outcome: 'ok' | 'error') => void;
+  /**
+   * The process's breaker registry (reliability's DependencyPolicies): the fan-out's per-node
+   * breakers are created in it, so `/ready` and `ruvector_circuit_breaker_state` list them.
+   */
+  dependencies?: DependencyPolicies;
+  /** Metrics hooks (fed by the caller into prom-client); `observe()` adds more once metrics exist. */
+  onFanOut?: (op: RpcOp, seconds: number, outcome: 'ok' | 'error') => void;
   onApplied?: (collection: string, shard: number, lag: number) => void;
+  onReconnect?: () => void;
+}
+
+/** Metric observers attached after the start (the server's metrics exist only after the node joined). */
+export interface ClusterObservers {
+  /** One scatter-gather over a collection's shards (retries included) finished. */
+  onFanOut?: (op: RpcOp, seconds: number, outcome: 'ok' | 'error') => void;
+  /** The NATS connection was re-established. */
   onReconnect?: () => void;
 }
 
@@ -153,6 +169,7 @@ export class ClusterNode {
   private readonly starting = new Map<string, Promise<void>>();
   reconnects = 0;
   private advertiseUrl: string | undefined;
+  private readonly observers = new Set<ClusterObservers>();
 
   private constructor(
     private readonly db: Database,
@@ -166,7 +183,38 @@ export class ClusterNode {
     this.nodeId = options.nodeId;
     this.advertiseUrl = options.advertiseUrl;
     this.log = options.logger ?? (() => undefined);
-    this.fanOut = new FanOut(nc, { timeoutMs: this.requestTimeoutMs, observe: options.onFanOut });
+    this.fanOut = new FanOut(nc, { timeoutMs: this.requestTimeoutMs, ...(options.dependencies === undefined ? {} : { policies: options.dependencies }) });
+    if (options.onFanOut !== undefined || options.onReconnect !== undefined) this.observers.add({ onFanOut: options.onFanOut, onReconnect: options.onReconnect });
+  }
+
+  /** Adds metric observers; returns the function that removes them. An observer that throws never fails the request. */
+  observe(observers: ClusterObservers): () => void {
+    this.observers.add(observers);
+    return () => { this.observers.delete(observers); };
+  }
+
+  private notify(call: (observers: ClusterObservers) => void): void {
+    for (const observers of this.observers) {
+      try {
+        call(observers);
+      } catch (error) {
+        this.log('warn', 'a metrics observer failed', { error: (error as Error).message });
+      }
+    }
+  }
+
+  /** Runs one scatter-gather and reports its duration to the observers. */
+  private async timedFanOut<T>(op: RpcOp, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let outcome: 'ok' | 'error' = 'error';
+    try {
+      const result = await run();
+      outcome = 'ok';
+      return result;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      this.notify((o) => o.onFanOut?.(op, seconds, outcome));
+    }
   }
 
   /** Sets the HTTP URL peers see in the heartbeats (known only once the server listens). */
@@ -197,6 +245,7 @@ export class ClusterNode {
       pingInterval: 2000,
       maxPingOut: 3,
       ...(options.user === undefined ? {} : { user: options.user, pass: options.pass }),
+      ...(options.token === undefined ? {} : { token: options.token }),
       ...(options.tls === undefined ? {} : { tls: { ...options.tls } }),
     };
     const connectTimeoutMs = options.connectTimeoutMs ?? 20000;
@@ -236,7 +285,7 @@ export class ClusterNode {
       for await (const status of this.nc.status()) {
         if (status.type === 'reconnect') {
           this.reconnects++;
-          this.options.onReconnect?.();
+          this.notify((o) => o.onReconnect?.());
           this.log('info', 'reconnected to NATS', { server: status.data });
         } else if (status.type === 'disconnect') {
           this.log('warn', 'disconnected from NATS', { server: status.data });
@@ -668,7 +717,7 @@ export class ClusterNode {
 
   private async askAll<T>(meta: CollectionMeta, request: RpcRequest, after: Map<number, number> | undefined, context: RequestContext | undefined, shards?: number[]): Promise<T[]> {
     const list = shards ?? Array.from({ length: meta.shardNumber }, (_, i) => i);
-    const answers = await Promise.all(list.map((shard) => this.fanOut.ask<T>(meta.uid, shard, this.request(meta, shard, request, after), this.servingNodes(meta, shard), context)));
+    const answers = await this.timedFanOut(request.op, () => Promise.all(list.map((shard) => this.fanOut.ask<T>(meta.uid, shard, this.request(meta, shard, request, after), this.servingNodes(meta, shard), context))));
     return answers.map((a) => a.result);
   }
 
@@ -705,7 +754,7 @@ export class ClusterNode {
       byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
     }
     const shards = [...byShard.keys()];
-    const answers = await Promise.all(shards.map((shard) => this.fanOut.ask<PointRecord[]>(meta.uid, shard, this.request(meta, shard, { op: 'retrieve', body: { ...body, ids: byShard.get(shard) } }, after), this.servingNodes(meta, shard), context)));
+    const answers = await this.timedFanOut('retrieve', () => Promise.all(shards.map((shard) => this.fanOut.ask<PointRecord[]>(meta.uid, shard, this.request(meta, shard, { op: 'retrieve', body: { ...body, ids: byShard.get(shard) } }, after), this.servingNodes(meta, shard), context))));
     const found = new Map<string, PointRecord>();
     for (const answer of answers) for (const record of answer.result) found.set(String(record.id), record);
     const out: PointRecord[] = [];

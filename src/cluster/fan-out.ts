@@ -34,10 +34,16 @@ export interface ShardAnswer<T> {
 export interface FanOutOptions {
   /** Time limit of one attempt (plus any read-your-writes wait). */
   timeoutMs: number;
-  /** Called with each shard request's latency (seconds) and outcome. */
-  observe?: (seconds: number, outcome: 'ok' | 'error') => void;
-  onBreakerState?: (name: string, state: string) => void;
+  /**
+   * The process's breaker registry: the per-node breakers are created in it, so they show in
+   * `/ready` and in `ruvector_circuit_breaker_state` with the other dependencies (none: a
+   * registry of their own).
+   */
+  policies?: DependencyPolicies;
 }
+
+/** Prefix of the per-node breakers' names (`cluster:node:<node id>:<timeout ms>`). */
+export const CLUSTER_BREAKER_PREFIX = 'cluster:node:';
 
 export function contextHeaders(context: RequestContext | undefined): MsgHdrs {
   const h = natsHeaders();
@@ -61,35 +67,28 @@ export class FanOut {
   private readonly nodePolicies = new Map<string, DependencyPolicy>();
 
   constructor(private readonly nc: NatsConnection, private readonly options: FanOutOptions) {
-    this.policies = new DependencyPolicies();
-    if (options.onBreakerState !== undefined) this.policies.observe(options.onBreakerState);
+    this.policies = options.policies ?? new DependencyPolicies();
   }
 
   private policyFor(node: string, timeoutMs: number): DependencyPolicy {
     let policy = this.nodePolicies.get(`${node}/${timeoutMs}`);
     if (policy === undefined) {
-      policy = this.policies.create({ name: `cluster:node:${node}:${timeoutMs}`, timeoutMs, retries: 0, breakAfterFailures: 3, halfOpenAfterMs: 5000 });
+      policy = this.policies.create({ name: `${CLUSTER_BREAKER_PREFIX}${node}:${timeoutMs}`, timeoutMs, retries: 0, breakAfterFailures: 3, halfOpenAfterMs: 5000 });
       this.nodePolicies.set(`${node}/${timeoutMs}`, policy);
     }
     return policy;
   }
 
+  /** The per-node breakers (only these, also when the registry is shared). */
   breakerStatuses(): ReturnType<DependencyPolicies['statuses']> {
-    return this.policies.statuses();
+    return this.policies.statuses().filter((status) => status.name.startsWith(CLUSTER_BREAKER_PREFIX));
   }
 
   private async once<T>(subject: string, request: RpcRequest, timeoutMs: number, context: RequestContext | undefined): Promise<ShardAnswer<T>> {
-    const started = performance.now();
-    try {
-      const message = await this.nc.request(subject, encodeJson(request), { timeout: timeoutMs, headers: contextHeaders(context) });
-      const reply = decodeJson<RpcReply>(message.data);
-      if ('error' in reply) throw remoteError(reply.error);
-      this.options.observe?.((performance.now() - started) / 1000, 'ok');
-      return { result: reply.result as T, node: reply.node, applied: reply.applied };
-    } catch (error) {
-      this.options.observe?.((performance.now() - started) / 1000, 'error');
-      throw error;
-    }
+    const message = await this.nc.request(subject, encodeJson(request), { timeout: timeoutMs, headers: contextHeaders(context) });
+    const reply = decodeJson<RpcReply>(message.data);
+    if ('error' in reply) throw remoteError(reply.error);
+    return { result: reply.result as T, node: reply.node, applied: reply.applied };
   }
 
   /**

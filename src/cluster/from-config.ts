@@ -1,16 +1,21 @@
 /**
  * The `[cluster]` config section → a started ClusterNode (or none without `cluster.servers`),
- * and the membership/lag feed into the operational metrics.
+ * its NATS credentials read from the `[secrets]` provider, and the membership/lag/fan-out/
+ * reconnect feed into the operational metrics.
  */
 import type { RuVectorConfig } from '../config/index.js';
 import { RvError } from '../errors.js';
 import type { Database, EngineLogger } from '../engine/index.js';
+import type { DependencyPolicies } from '../reliability/index.js';
+import { createSecretProvider, type SecretProvider, type SecretProviderOutbound } from '../security/secrets/index.js';
 import { ClusterNode, type ClusterOptions } from './cluster-node.js';
 
 /** Where cluster figures go (observability's OperationalMetrics has these setters). */
 export interface ClusterMetricsSink {
   setClusterNodes(total: number, healthy: number): void;
   observeReplicationLag(ops: number, seconds?: number): void;
+  observeClusterFanOut(op: string, seconds: number, outcome: 'ok' | 'error'): void;
+  natsReconnected(): void;
 }
 
 /** The ClusterOptions of a config; undefined when `cluster.servers` is unset. */
@@ -42,15 +47,62 @@ export function clusterOptionsFrom(config: RuVectorConfig, listenUrl?: string): 
   };
 }
 
-/** Starts the node's cluster membership when configured; undefined otherwise. */
-export async function startClusterFromConfig(config: RuVectorConfig, db: Database, logger: EngineLogger, listenUrl?: string): Promise<ClusterNode | undefined> {
-  const options = clusterOptionsFrom(config, listenUrl);
-  if (options === undefined) return undefined;
-  return ClusterNode.start(db, { ...options, logger });
+/** NATS credentials: a user with a password, or a token (never both); values never logged. */
+export type NatsCredentials = Pick<ClusterOptions, 'user' | 'pass' | 'token'>;
+
+/**
+ * Reads `cluster.nats_password_secret` / `cluster.nats_token_secret` through the secrets
+ * provider (`cluster.nats_user` is not secret). Nothing configured: no credentials.
+ * @throws RV_CONFIG_INVALID for a password without a user, a user without a password, or a
+ *   token together with a user; RV_SECRET_NOT_FOUND when a named secret has no value.
+ * @example
+ *   // RUVECTOR__CLUSTER__NATS_USER=ruvector, RUVECTOR__CLUSTER__NATS_PASSWORD_SECRET=nats_password,
+ *   // [secrets] provider = "env": the password is RUVECTOR_NATS_PASSWORD
+ *   const credentials = await natsCredentialsFrom(config, createSecretProvider(config.secrets));
+ */
+export async function natsCredentialsFrom(config: Pick<RuVectorConfig, 'cluster'>, secrets: () => SecretProvider): Promise<NatsCredentials> {
+  const { nats_user: user, nats_password_secret: passwordSecret, nats_token_secret: tokenSecret } = config.cluster;
+  if (tokenSecret !== undefined && (user !== undefined || passwordSecret !== undefined)) {
+    throw new RvError('RV_CONFIG_INVALID', 'cluster.nats_token_secret cannot be combined with cluster.nats_user / cluster.nats_password_secret: NATS takes a token or a user and password', { details: { field: 'cluster.nats_token_secret' } });
+  }
+  if ((user === undefined) !== (passwordSecret === undefined)) {
+    const missing = user === undefined ? 'cluster.nats_user' : 'cluster.nats_password_secret';
+    throw new RvError('RV_CONFIG_INVALID', `cluster.nats_user and cluster.nats_password_secret go together: ${missing} is unset`, { details: { field: missing } });
+  }
+  if (tokenSecret !== undefined) return { token: await secrets().get(tokenSecret) };
+  if (user !== undefined && passwordSecret !== undefined) return { user, pass: await secrets().get(passwordSecret) };
+  return {};
 }
 
-/** Feeds membership and replication lag into `sink` every `intervalMs`; returns the stop function. */
+export interface StartClusterOptions extends SecretProviderOutbound {
+  /** The process's breaker registry: the fan-out's per-node breakers join it (`/ready`, breaker gauge). */
+  dependencies?: DependencyPolicies;
+  /** Default: the `[secrets]` provider over process.env. */
+  secrets?: SecretProvider;
+  listenUrl?: string;
+}
+
+/** Starts the node's cluster membership when configured; undefined otherwise. */
+export async function startClusterFromConfig(config: RuVectorConfig, db: Database, logger: EngineLogger, options: StartClusterOptions = {}): Promise<ClusterNode | undefined> {
+  const clusterOptions = clusterOptionsFrom(config, options.listenUrl);
+  if (clusterOptions === undefined) return undefined;
+  const credentials = await natsCredentialsFrom(config, () => options.secrets ?? createSecretProvider(config.secrets, process.env, options));
+  return ClusterNode.start(db, {
+    ...clusterOptions, ...credentials, logger,
+    ...(options.dependencies === undefined ? {} : { dependencies: options.dependencies }),
+  });
+}
+
+/**
+ * Feeds membership and replication lag into `sink` every `intervalMs`, and each fan-out's
+ * duration and each NATS reconnect as they happen; returns the stop function. (The per-node
+ * breakers reach `ruvector_circuit_breaker_state` through the shared DependencyPolicies.)
+ */
 export function feedClusterMetrics(cluster: ClusterNode, sink: ClusterMetricsSink, intervalMs = 5000): () => void {
+  const stopObserving = cluster.observe({
+    onFanOut: (op, seconds, outcome) => sink.observeClusterFanOut(op, seconds, outcome),
+    onReconnect: () => sink.natsReconnected(),
+  });
   const timer = setInterval(() => {
     const nodes = cluster.nodeStatuses();
     const healthy = nodes.filter((n) => n.healthy).length;
@@ -58,5 +110,8 @@ export function feedClusterMetrics(cluster: ClusterNode, sink: ClusterMetricsSin
     for (const replica of cluster.localReplicas()) sink.observeReplicationLag(replica.lag);
   }, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    stopObserving();
+  };
 }

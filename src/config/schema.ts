@@ -157,6 +157,9 @@ export interface RuVectorConfig {
     readonly tls_ca_file?: string;
     readonly tls_cert_file?: string;
     readonly tls_key_file?: string;
+    readonly nats_user?: string;
+    readonly nats_password_secret?: string;
+    readonly nats_token_secret?: string;
     readonly replication_factor: number;
     readonly max_stream_replicas: number;
     readonly meta_replicas: number;
@@ -337,6 +340,9 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     tls_ca_file: { type: 'string', minLength: 1, description: 'PEM CA bundle the NATS servers\' certificates must chain to.' },
     tls_cert_file: { type: 'string', minLength: 1, description: 'PEM client certificate presented to NATS (mTLS).' },
     tls_key_file: { type: 'string', minLength: 1, description: 'PEM private key of `tls_cert_file`.' },
+    nats_user: { type: 'string', minLength: 1, description: 'NATS user name; goes with `nats_password_secret`.' },
+    nats_password_secret: { type: 'string', minLength: 1, description: 'Name of the secret (from the `[secrets]` provider) holding the NATS password of `nats_user`; unset: no password.' },
+    nats_token_secret: { type: 'string', minLength: 1, description: 'Name of the secret (from the `[secrets]` provider) holding a NATS authentication token (instead of user and password).' },
     replication_factor: { type: 'integer', default: 3, min: 1, max: 16, description: 'Replicas of each shard on distinct nodes when a create request gives no `replication_factor`.' },
     max_stream_replicas: { type: 'integer', default: 3, min: 1, max: 5, description: 'Largest JetStream replica count of a shard\'s op-log stream (at most the number of NATS servers).' },
     meta_replicas: { type: 'integer', default: 3, min: 1, max: 5, description: 'JetStream replicas of the metadata, membership and snapshot buckets.' },

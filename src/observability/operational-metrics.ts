@@ -13,7 +13,9 @@
  * - `tls_certificate_expiry_timestamp_seconds{name}`: the certificate's notAfter
  * - `cluster_nodes_total`, `cluster_nodes_healthy`, `cluster_stream_leader_changes_total`
  *   (JetStream elects stream leaders; RuVector runs no election of its own),
- *   `cluster_shard_reassignments_total`, `replication_lag_ops` and `replication_lag_seconds` (histograms)
+ *   `cluster_shard_reassignments_total`, `replication_lag_ops` and `replication_lag_seconds` (histograms),
+ *   `cluster_fanout_duration_seconds{op,outcome}` (one scatter-gather over a collection's shards),
+ *   `cluster_nats_reconnects_total`
  * - `load_shed_requests_total`: requests refused with 503 because too many were in flight
  * - `disk_usage_bytes{path,type}`: the data directory's filesystem (total, used, available)
  *   and RuVector's own files on it (data)
@@ -68,6 +70,8 @@ export class OperationalMetrics {
   private readonly shardReassignments: Counter;
   private readonly replicationLagOps: Histogram;
   private readonly replicationLagSeconds: Histogram;
+  private readonly fanOutDuration: Histogram<'op' | 'outcome'>;
+  private readonly natsReconnects: Counter;
   private readonly loadShed: Counter;
 
   constructor(options: OperationalMetricsOptions) {
@@ -102,6 +106,8 @@ export class OperationalMetrics {
     this.shardReassignments = new Counter({ name: name('cluster_shard_reassignments_total'), help: 'Shard replicas reassigned after a node left the membership.', registers });
     this.replicationLagOps = new Histogram({ name: name('replication_lag_ops'), help: 'Op-log entries a replica is behind its stream, observed per replica and check.', buckets: [0, 1, 10, 100, 1000, 10000, 100000], registers });
     this.replicationLagSeconds = new Histogram({ name: name('replication_lag_seconds'), help: 'Age of the newest op-log entry a replica has not yet applied.', buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60], registers });
+    this.fanOutDuration = new Histogram({ name: name('cluster_fanout_duration_seconds'), help: 'Duration of one cluster fan-out (a request to one replica of every shard, retries included), by operation and outcome.', labelNames: ['op', 'outcome'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+    this.natsReconnects = new Counter({ name: name('cluster_nats_reconnects_total'), help: 'Times this node\'s NATS connection was re-established after a disconnect.', registers });
     this.loadShed = new Counter({ name: name('load_shed_requests_total'), help: 'Requests refused with 503 because too many were in flight.', registers });
 
     const { dataPath, dataBytes } = options;
@@ -201,6 +207,18 @@ export class OperationalMetrics {
       checkNumber('replication lag seconds', seconds);
       this.replicationLagSeconds.observe(seconds);
     }
+  }
+
+  /** One cluster fan-out over a collection's shards finished (`op`: search, count, retrieve, ...). */
+  observeClusterFanOut(op: string, seconds: number, outcome: 'ok' | 'error'): void {
+    checkName('fan-out operation', op);
+    checkNumber('fan-out seconds', seconds);
+    this.fanOutDuration.observe({ op, outcome }, seconds);
+  }
+
+  /** The NATS connection was re-established. */
+  natsReconnected(): void {
+    this.natsReconnects.inc();
   }
 
   /** A request was refused by load shedding. */

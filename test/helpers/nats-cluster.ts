@@ -58,18 +58,21 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError === undefined ? '' : `: ${(lastError as Error).message}`}`);
 }
 
+/** Client authentication the servers require (NATS `authorization` block): a user and password, or a token. */
+export type NatsAuthorization = { user: string; password: string } | { token: string };
+
 interface JszReply {
   meta_cluster?: { leader?: string; cluster_size?: number };
 }
 
 export class NatsCluster {
   readonly servers: NatsServerHandle[];
-  private constructor(private readonly root: string, servers: NatsServerHandle[], private readonly tls: NatsTlsFiles | undefined) {
+  private constructor(private readonly root: string, servers: NatsServerHandle[], private readonly tls: NatsTlsFiles | undefined, private readonly authorization?: NatsAuthorization) {
     this.servers = servers;
   }
 
   /** Starts `size` servers (default 3) and waits until JetStream has a meta leader. */
-  static async start(options: { size?: number; tls?: NatsTlsFiles } = {}): Promise<NatsCluster> {
+  static async start(options: { size?: number; tls?: NatsTlsFiles; authorization?: NatsAuthorization } = {}): Promise<NatsCluster> {
     const size = options.size ?? 3;
     const root = await mkdtemp(join(tmpdir(), 'rv-nats-'));
     const servers: NatsServerHandle[] = [];
@@ -80,7 +83,7 @@ export class NatsCluster {
         storeDir: join(root, `n${i + 1}`), url: `${options.tls === undefined ? 'nats' : 'tls'}://127.0.0.1:${clientPort}`, process: undefined,
       });
     }
-    const cluster = new NatsCluster(root, servers, options.tls);
+    const cluster = new NatsCluster(root, servers, options.tls, options.authorization);
     try {
       for (const server of servers) await cluster.spawnServer(server);
       await cluster.waitReady();
@@ -99,8 +102,13 @@ export class NatsCluster {
     const routes = this.servers.filter((s) => s !== server).map((s) => `"nats-route://127.0.0.1:${s.clusterPort}"`).join(', ');
     const tls = this.tls;
     const tlsBlock = tls === undefined ? '' : `tls { ca_file: "${tls.caFile}", cert_file: "${tls.certFile}", key_file: "${tls.keyFile}", verify: true, timeout: 5 }`;
+    const auth = this.authorization;
+    const authBlock = auth === undefined ? ''
+      : 'token' in auth ? `authorization { token: ${JSON.stringify(auth.token)} }`
+        : `authorization { user: ${JSON.stringify(auth.user)}, password: ${JSON.stringify(auth.password)} }`;
     return [
       `server_name: ${server.name}`,
+      authBlock,
       'host: 127.0.0.1',
       `port: ${server.clientPort}`,
       `http_port: ${server.monitorPort}`,

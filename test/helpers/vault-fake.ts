@@ -7,7 +7,8 @@
  *   POST /v1/auth/approle/login    {role_id, secret_id} → {auth: {client_token, lease_duration, ...}} | 400
  *
  * It listens on 127.0.0.1 with an ephemeral port; tests write secret versions with `put`,
- * revoke tokens, and count requests.
+ * revoke tokens, make every request fail with a status (`failWith(503)`: Vault sealed or
+ * overloaded), and count requests.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -27,6 +28,8 @@ export interface VaultFake {
   /** Writes a new version of the secret at `path`. */
   put(path: string, data: Record<string, string>): void;
   revokeAll(): void;
+  /** Answers every request with this status (and Vault's error body) until called with undefined. */
+  failWith(status: number | undefined): void;
   requests: { method: string; url: string }[];
   close(): Promise<void>;
 }
@@ -47,10 +50,15 @@ export async function startVaultFake(options: VaultFakeOptions = {}): Promise<Va
   const tokens = new Set(options.tokens ?? []);
   const secrets = new Map<string, { version: number; data: Record<string, string> }>();
   const requests: { method: string; url: string }[] = [];
+  let failStatus: number | undefined;
   const server: Server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '' });
     const answer = async (): Promise<void> => {
       if (options.delayMs !== undefined) await new Promise((r) => setTimeout(r, options.delayMs));
+      if (failStatus !== undefined) {
+        send(res, failStatus, { errors: ['Vault is sealed'] });
+        return;
+      }
       const url = new URL(req.url ?? '/', 'http://vault');
       if (req.method === 'POST' && url.pathname === '/v1/auth/approle/login') {
         const body = JSON.parse(await readBody(req)) as { role_id?: string; secret_id?: string };
@@ -95,6 +103,7 @@ export async function startVaultFake(options: VaultFakeOptions = {}): Promise<Va
       secrets.set(path, { version, data });
     },
     revokeAll() { tokens.clear(); },
+    failWith(status) { failStatus = status; },
     requests,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };

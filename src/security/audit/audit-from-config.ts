@@ -6,10 +6,10 @@
 import { resolve, join } from 'node:path';
 import type { RuVectorConfig } from '../../config/index.js';
 import { RvError } from '../../errors.js';
-import { createSecretProvider, type SecretProvider } from '../secrets/index.js';
+import { createSecretProvider, type SecretProvider, type SecretProviderOutbound } from '../secrets/index.js';
 import { AuditLog, MIN_HMAC_KEY_BYTES } from './audit-log.js';
 
-export interface AuditFromConfigOptions {
+export interface AuditFromConfigOptions extends SecretProviderOutbound {
   /** Where the HMAC key is read; default: the `[secrets]` provider, built only when a key is configured. */
   secrets?: SecretProvider;
   /** A background write failed (events stay queued and are retried). */
@@ -37,7 +37,7 @@ export async function auditLogFromConfig(config: Pick<RuVectorConfig, 'audit' | 
   if (!audit.enabled) return undefined;
   let hmacKey: Buffer | undefined;
   if (audit.hmac_key_secret !== undefined) {
-    const secrets = options.secrets ?? createSecretProvider(config.secrets);
+    const secrets = options.secrets ?? createSecretProvider(config.secrets, process.env, options);
     hmacKey = decodeHmacKey(await secrets.get(audit.hmac_key_secret), `secret ${JSON.stringify(audit.hmac_key_secret)}`);
   }
   return AuditLog.open({

@@ -9,7 +9,7 @@
  *   const db = await Database.open({ path, sealing: encryption?.keyring });
  */
 import type { RuVectorConfig } from '../../config/index.js';
-import { createSecretProvider, type SecretProvider } from '../secrets/index.js';
+import { createSecretProvider, type SecretProvider, type SecretProviderOutbound } from '../secrets/index.js';
 import { Keyring } from './keyring.js';
 import { loadMasterKeys } from './master-keys.js';
 
@@ -18,9 +18,10 @@ export interface EncryptionSetup {
   secrets: SecretProvider;
 }
 
-export async function keyringFromConfig(config: Pick<RuVectorConfig, 'storage' | 'secrets'>, env: NodeJS.ProcessEnv = process.env): Promise<EncryptionSetup | undefined> {
+export async function keyringFromConfig(config: Pick<RuVectorConfig, 'storage' | 'secrets'>, env: NodeJS.ProcessEnv = process.env,
+  outbound: SecretProviderOutbound = {}): Promise<EncryptionSetup | undefined> {
   if (!config.storage.encryption) return undefined;
-  const secrets = createSecretProvider(config.secrets, env);
+  const secrets = createSecretProvider(config.secrets, env, outbound);
   const keyring = Keyring.create(await loadMasterKeys(secrets));
   return { keyring, secrets };
 }

@@ -4,14 +4,20 @@ import { RvError } from '../../errors.js';
 import { EnvSecretProvider } from './env-secret-provider.js';
 import { FileSecretProvider } from './file-secret-provider.js';
 import type { SecretProvider } from './secret-provider.js';
-import { VaultSecretProvider } from './vault-secret-provider.js';
+import { VaultSecretProvider, type RunOutbound } from './vault-secret-provider.js';
+
+/** How a provider with an outbound dependency (Vault) runs its calls: the composition root passes a DependencyPolicy. */
+export interface SecretProviderOutbound {
+  /** Default: calls run directly, with only the provider's own timeout. */
+  runOutbound?: RunOutbound;
+}
 
 /**
  * @example
  *   const secrets = createSecretProvider(config.secrets);
  *   const keys = await loadMasterKeys(secrets);
  */
-export function createSecretProvider(config: RuVectorConfig['secrets'], env: NodeJS.ProcessEnv = process.env): SecretProvider {
+export function createSecretProvider(config: RuVectorConfig['secrets'], env: NodeJS.ProcessEnv = process.env, outbound: SecretProviderOutbound = {}): SecretProvider {
   const cacheTtlMs = config.cache_ttl_seconds * 1000;
   switch (config.provider) {
     case 'env':
@@ -31,6 +37,7 @@ export function createSecretProvider(config: RuVectorConfig['secrets'], env: Nod
       return new VaultSecretProvider({
         address: config.vault_address, mount: config.vault_mount, path: config.vault_path, auth,
         timeoutMs: config.vault_timeout_ms, cacheTtlMs,
+        ...(outbound.runOutbound === undefined ? {} : { runOutbound: outbound.runOutbound }),
       });
     }
   }

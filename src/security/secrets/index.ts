@@ -4,5 +4,5 @@ export type { SecretChangeListener, SecretProvider, SecretProviderKind } from '.
 export { EnvSecretProvider, envVariableFor } from './env-secret-provider.js';
 export { FileSecretProvider } from './file-secret-provider.js';
 export { VaultSecretProvider } from './vault-secret-provider.js';
-export type { VaultAuth, VaultSecretProviderOptions } from './vault-secret-provider.js';
-export { createSecretProvider } from './create-secret-provider.js';
+export type { RunOutbound, VaultAuth, VaultSecretProviderOptions } from './vault-secret-provider.js';
+export { createSecretProvider, type SecretProviderOutbound } from './create-secret-provider.js';

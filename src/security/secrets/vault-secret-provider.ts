@@ -9,6 +9,12 @@
  * Auth: a static token, or AppRole (logs in on first use, again shortly before the token's
  * lease ends and once on a 403). Every request has a timeout. Rotation: write a new version
  * of the secret in Vault, then `refresh()`.
+ *
+ * Vault is an outbound dependency: the composition root passes `runOutbound` (a reliability
+ * DependencyPolicy: retries, circuit breaker, timeout) and every HTTP exchange runs inside it.
+ * Inside, only Vault failing throws (unreachable, timed out, 5xx, 429, unreadable body: the
+ * retryable RV_SECRET_PROVIDER_UNAVAILABLE, which a breaker counts); 4xx answers (403 denied,
+ * 404 not found) come back as answers and become non-retryable errors outside it.
  */
 import { RvError } from '../../errors.js';
 import { CachedSecretProvider, type CachedSecretProviderOptions } from './secret-provider.js';
@@ -27,7 +33,24 @@ export interface VaultSecretProviderOptions extends CachedSecretProviderOptions 
   auth: VaultAuth;
   /** Per request, default 5000. */
   timeoutMs?: number;
+  /** Runs each HTTP exchange (e.g. under a circuit breaker); default: runs it directly. */
+  runOutbound?: RunOutbound;
 }
+
+/**
+ * Runs an outbound call; `call` must stop when `signal` aborts. Security may not import
+ * reliability, so the policy is injected through this shape (DependencyPolicy.execute fits it).
+ */
+export type RunOutbound = <T>(call: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+
+/** An HTTP exchange that Vault answered without failing: 2xx with its JSON body, or a 4xx. */
+interface VaultAnswer {
+  status: number;
+  ok: boolean;
+  body: unknown;
+}
+
+const runDirectly: RunOutbound = (call) => call(new AbortController().signal);
 
 /** Log in again this long before an AppRole token's lease would end. */
 const RENEW_MARGIN_MS = 30_000;
@@ -50,6 +73,7 @@ export class VaultSecretProvider extends CachedSecretProvider {
   private readonly auth: VaultAuth;
   private readonly timeoutMs: number;
   private readonly clock: () => number;
+  private readonly runOutbound: RunOutbound;
   private token: VaultToken | undefined;
   private login: Promise<VaultToken> | undefined;
 
@@ -77,6 +101,7 @@ export class VaultSecretProvider extends CachedSecretProvider {
     this.auth = auth;
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.clock = options.now ?? Date.now;
+    this.runOutbound = options.runOutbound ?? runDirectly;
     if (auth.method === 'token') this.token = { token: auth.token, expiresAt: Infinity };
   }
 
@@ -108,7 +133,7 @@ export class VaultSecretProvider extends CachedSecretProvider {
       throw new RvError('RV_SECRET_ACCESS_DENIED', `Vault refused to read ${this.mount}/${this.path} (HTTP ${response.status}): check the token's policy`,
         { details: { status: response.status } });
     }
-    const body = await this.json(response, url);
+    const body = this.okBody(response, url);
     const data = (body as { data?: { data?: unknown } }).data?.data;
     if (typeof data !== 'object' || data === null) {
       throw new RvError('RV_SECRET_PROVIDER_UNAVAILABLE', `Vault answered ${url} without data.data: is ${this.mount} a KV version 2 mount?`, { details: { url } });
@@ -135,7 +160,7 @@ export class VaultSecretProvider extends CachedSecretProvider {
       throw new RvError('RV_SECRET_ACCESS_DENIED', `Vault AppRole login refused (HTTP ${response.status}): check secrets.vault_role_id and secrets.vault_secret_id`,
         { details: { status: response.status } });
     }
-    const body = await this.json(response, url) as { auth?: { client_token?: unknown; lease_duration?: unknown } };
+    const body = this.okBody(response, url) as { auth?: { client_token?: unknown; lease_duration?: unknown } };
     const token = body.auth?.client_token;
     if (typeof token !== 'string' || token === '') {
       throw new RvError('RV_SECRET_PROVIDER_UNAVAILABLE', 'Vault AppRole login answered without auth.client_token', { details: { url } });
@@ -144,26 +169,40 @@ export class VaultSecretProvider extends CachedSecretProvider {
     return { token, expiresAt: leaseSeconds > 0 ? this.clock() + leaseSeconds * 1000 : Infinity };
   }
 
-  private async request(url: string, init: RequestInit): Promise<Response> {
-    try {
-      return await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
-    } catch (cause) {
-      const timedOut = (cause as Error).name === 'TimeoutError';
-      throw new RvError('RV_SECRET_PROVIDER_UNAVAILABLE',
-        timedOut ? `Vault did not answer ${new URL(url).pathname} within ${this.timeoutMs} ms (secrets.vault_timeout_ms)` : `cannot reach Vault at ${this.address}: ${(cause as Error).message}`,
-        { cause, details: { address: this.address, timeoutMs: this.timeoutMs } });
-    }
+  /** One HTTP exchange under `runOutbound`; throws only when Vault fails (see the header). */
+  private request(url: string, init: RequestInit): Promise<VaultAnswer> {
+    const pathname = new URL(url).pathname;
+    return this.runOutbound(async (signal) => {
+      let response: Response;
+      try {
+        response = await fetch(url, { ...init, signal: AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]), redirect: 'error' });
+      } catch (cause) {
+        const timedOut = (cause as Error).name === 'TimeoutError';
+        throw new RvError('RV_SECRET_PROVIDER_UNAVAILABLE',
+          timedOut ? `Vault did not answer ${pathname} within ${this.timeoutMs} ms (secrets.vault_timeout_ms)` : `cannot reach Vault at ${this.address}: ${(cause as Error).message}`,
+          { cause, details: { address: this.address, timeoutMs: this.timeoutMs } });
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        // 5xx (Vault sealed, standby, overloaded) and 429 are Vault failing: retried and counted by a breaker.
+        if (response.status >= 500 || response.status === 429) {
+          throw new RvError('RV_SECRET_PROVIDER_UNAVAILABLE', `Vault answered ${pathname} with HTTP ${response.status}`, { details: { status: response.status } });
+        }
+        return { status: response.status, ok: false, body: undefined };
+      }
+      try {
+        return { status: response.status, ok: true, body: await response.json() as unknown };
+      } catch (cause) {
+        throw new RvError('RV_SECRET_PROVIDER_UNAVAILABLE', `Vault answered ${pathname} with a body that is not JSON`, { cause });
+      }
+    });
   }
 
-  private async json(response: Response, url: string): Promise<unknown> {
+  /** The body of a 2xx answer; any other answer left unhandled by the caller is an error. */
+  private okBody(response: VaultAnswer, url: string): unknown {
     if (!response.ok) {
-      await response.body?.cancel();
       throw new RvError('RV_SECRET_PROVIDER_UNAVAILABLE', `Vault answered ${new URL(url).pathname} with HTTP ${response.status}`, { details: { status: response.status } });
     }
-    try {
-      return await response.json();
-    } catch (cause) {
-      throw new RvError('RV_SECRET_PROVIDER_UNAVAILABLE', `Vault answered ${new URL(url).pathname} with a body that is not JSON`, { cause });
-    }
+    return response.body;
   }
 }

@@ -17,6 +17,7 @@ import { checkUpdateMode, rejectUnsupported, writeOptionsOf } from '../compat.js
 import { ok } from '../envelope.js';
 import { collectionInfoOf } from '../collection-info.js';
 import { legacySearchBody } from './search.js';
+import { nearestSearchBody } from '../query/nearest-search-body.js';
 import { collectionSchemas } from '../schemas/collections.js';
 import { pointSchemas } from '../schemas/points.js';
 import { searchSchemas } from '../schemas/search.js';
@@ -188,8 +189,25 @@ export function registerClusterDataRoutes(app: FastifyInstance, cluster: Cluster
     return ok(reply, await Promise.all(bodies.map((body) => cluster.search(request.params.collection_name, body, after, contextOf(request)))));
   });
 
-  for (const path of ['query', 'query/batch', 'recommend', 'recommend/batch']) {
+  // The universal query's nearest-neighbour form is a search (query/nearest-search-body.ts); its other forms are refused by field.
+  app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/query', { schema: searchSchemas.query, config: read }, async (request, reply) => {
+    const body = nearestSearchBody(request.body, cluster.limits);
+    return ok(reply, { points: await cluster.search(request.params.collection_name, body, readAfterOf(request), contextOf(request)) });
+  });
+
+  app.post<{ Params: NameParams; Body: BatchBody }>('/collections/:collection_name/points/query/batch', { schema: searchSchemas.queryBatch, config: read }, async (request, reply) => {
+    const limit = cluster.limits.maxBatchQueries;
+    if (request.body.searches.length > limit) {
+      throw new RvError('RV_LIMIT_EXCEEDED', `searches has ${request.body.searches.length} requests, over the batch limit of ${limit}`, { details: { field: 'searches', limit } });
+    }
+    // Every request is checked before any runs: an unsupported or bad one fails the batch at once.
+    const bodies = request.body.searches.map((search, i) => nearestSearchBody(search, cluster.limits, `searches[${i}]`));
+    const after = readAfterOf(request);
+    return ok(reply, await Promise.all(bodies.map(async (body) => ({ points: await cluster.search(request.params.collection_name, body, after, contextOf(request)) }))));
+  });
+
+  for (const path of ['recommend', 'recommend/batch']) {
     app.post<{ Params: NameParams }>(`/collections/:collection_name/points/${path}`, { config: read }, async () =>
-      unsupported(`POST /collections/{name}/points/${path}`, 'use /points/search (or /points/search/batch) with a vector'));
+      unsupported(`POST /collections/{name}/points/${path}`, 'use /points/search or /points/query (or their batches) with a vector'));
   }
 }

@@ -1,14 +1,17 @@
 /**
  * Cluster test harness: a real 3-server NATS cluster (test/helpers/nats-cluster.ts) and
  * RuVector nodes as in-process servers (Database + ClusterNode + createServer, requests by
- * app.inject), each with its own temp data directory. `stop()` closes everything.
+ * app.inject), each with its own temp data directory, wired like src/main.ts: the fan-out's
+ * breakers in the node's DependencyPolicies (`/ready`, breaker gauge) and the cluster metrics
+ * fed into the server's operational metrics. `stop()` closes everything.
  */
 import { appendFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClusterNode, type ClusterOptions } from '../../../src/cluster/index.js';
+import { ClusterNode, feedClusterMetrics, type ClusterOptions } from '../../../src/cluster/index.js';
 import { Database } from '../../../src/engine/index.js';
+import { DependencyPolicies } from '../../../src/reliability/index.js';
 import { createServer, type RuVectorServer } from '../../../src/server/index.js';
 import { NatsCluster } from '../../helpers/nats-cluster.js';
 
@@ -18,6 +21,7 @@ export interface TestNode {
   db: Database;
   cluster: ClusterNode;
   server: RuVectorServer;
+  dependencies: DependencyPolicies;
   /** JSON request through app.inject; returns status, parsed body and headers. */
   call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: { result?: unknown; status?: unknown }; headers: Record<string, unknown> }>;
   close(): Promise<void>;
@@ -29,11 +33,14 @@ export async function startNode(nats: NatsCluster, id: string, extra: Partial<Cl
   // RV_CLUSTER_DEBUG=<file> appends the nodes' cluster log (info and above) to that file.
   const logger = process.env.RV_CLUSTER_DEBUG === undefined ? undefined
     : (level: string, message: string, fields?: Record<string, unknown>): void => { if (level !== 'debug') appendFileSync(process.env.RV_CLUSTER_DEBUG as string, `[${id}] ${level} ${message} ${JSON.stringify(fields ?? {})}\n`); };
-  const cluster = await ClusterNode.start(db, { servers: nats.urls, nodeId: id, heartbeatMs: 500, nodeTtlMs: 3000, requestTimeoutMs: 3000, ...(logger === undefined ? {} : { logger }), ...extra });
-  const server = await createServer(db, { host: '127.0.0.1', port: 0, authDisabled: true, logger: false, version: 'test', cluster });
+  const dependencies = new DependencyPolicies();
+  const cluster = await ClusterNode.start(db, { servers: nats.urls, nodeId: id, heartbeatMs: 500, nodeTtlMs: 3000, requestTimeoutMs: 3000, dependencies, ...(logger === undefined ? {} : { logger }), ...extra });
+  const server = await createServer(db, { host: '127.0.0.1', port: 0, authDisabled: true, logger: false, version: 'test', cluster, dependencies });
+  dependencies.observe((name, state) => server.operationalMetrics.setCircuitBreakerState(name, state));
+  const stopMetrics = feedClusterMetrics(cluster, server.operationalMetrics, 1000);
   let closed = false;
   return {
-    id, dir: dataDir, db, cluster, server,
+    id, dir: dataDir, db, cluster, server, dependencies,
     async call(method, url, body, headers = {}) {
       const response = await server.app.inject({ method: method as 'GET', url, headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
       return { status: response.statusCode, body: response.body === '' ? {} : JSON.parse(response.body) as { result?: unknown }, headers: response.headers };
@@ -41,6 +48,7 @@ export async function startNode(nats: NatsCluster, id: string, extra: Partial<Cl
     async close() {
       if (closed) return;
       closed = true;
+      stopMetrics();
       await server.close();
       await cluster.close();
       await db.close();

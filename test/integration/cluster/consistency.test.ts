@@ -139,4 +139,97 @@ describe('cluster: collections, search and read-your-writes across nodes', { tim
     await waitFor('the delete on every node', () => (nodes.every((n) => !n.cluster.hasCollection('ryw') && n.db.listCollections().every((l) => !l.endsWith('-s1') || n.db.listCollections().length <= 3)) ? true : undefined));
     assert.equal((await c.call('POST', '/collections/ryw/points/count', {})).status, 404);
   });
+
+  test('the universal query: its nearest-neighbour form answers what the search route does; other forms are refused by field', async () => {
+    const [a, b, c] = nodes;
+    const after = { 'x-ruvector-read-after': '0:1,1:1,2:1' };
+    const rand = mulberry32(123);
+    for (let q = 0; q < 8; q++) {
+      const vector = Array.from({ length: DIM }, () => rand() * 2 - 1);
+      const common = {
+        limit: 4 + q, offset: q % 3, with_payload: q % 2 === 0 ? true : ['name'], with_vector: q % 3 === 0, params: { exact: true },
+        ...(q % 2 === 1 ? { filter: { must: [{ key: 'group', match: { value: q % 5 } }] } } : {}),
+        ...(q % 4 === 2 ? { score_threshold: 0.1 } : {}),
+      };
+      const searched = await c.call('POST', '/collections/docs/points/search', { vector, ...common }, after);
+      assert.equal(searched.status, 200, JSON.stringify(searched.body));
+      const queried = await b.call('POST', '/collections/docs/points/query', { query: q % 2 === 0 ? vector : { nearest: vector }, ...common }, after);
+      assert.equal(queried.status, 200, JSON.stringify(queried.body));
+      const points = (queried.body.result as { points: unknown[] }).points;
+      assert.ok((searched.body.result as unknown[]).length > 0, `query ${q} finds something`);
+      assert.deepEqual(points, searched.body.result, `query ${q}`);
+    }
+    const batch = await a.call('POST', '/collections/docs/points/query/batch', { searches: [{ query: Array(DIM).fill(0.5), limit: 3 }, { query: { nearest: Array(DIM).fill(-0.5) }, limit: 2, with_payload: true }] }, after);
+    assert.equal(batch.status, 200, JSON.stringify(batch.body));
+    const single = await a.call('POST', '/collections/docs/points/search', { vector: Array(DIM).fill(-0.5), limit: 2, with_payload: true }, after);
+    const batched = batch.body.result as { points: unknown[] }[];
+    assert.deepEqual(batched.map((r) => r.points.length), [3, 2]);
+    assert.deepEqual(batched[1].points, single.body.result);
+
+    const vector = Array(DIM).fill(0.1);
+    const refused: [unknown, string][] = [
+      [{ prefetch: [{ query: vector, limit: 5 }], query: { fusion: 'rrf' } }, 'prefetch'],
+      [{ prefetch: { query: vector }, query: vector }, 'prefetch'],
+      [{ query: { order_by: 'group' } }, 'query.order_by'],
+      [{ query: { recommend: { positive: [1] } } }, 'query.recommend'],
+      [{ query: { nearest: vector, mmr: { diversity: 0.5 } } }, 'query.mmr'],
+      [{ query: 7 }, 'query'],
+      [{ limit: 3 }, 'query'],
+    ];
+    for (const [body, field] of refused) {
+      const response = await a.call('POST', '/collections/docs/points/query', body);
+      assert.equal(response.status, 400, JSON.stringify(body));
+      assert.equal((response.headers['content-type'] as string).split(';')[0], 'application/json');
+      const error = response.body as { code?: string; status?: { error?: string } };
+      assert.equal(error.code, 'RV_CLUSTER_UNSUPPORTED', JSON.stringify(body));
+      assert.ok(error.status?.error?.startsWith(`${field}: `), `${JSON.stringify(body)} → ${error.status?.error}`);
+    }
+    const badBatch = await a.call('POST', '/collections/docs/points/query/batch', { searches: [{ query: vector }, { query: { order_by: 'group' } }] });
+    assert.equal(badBatch.status, 400);
+    assert.match(String((badBatch.body as { status?: { error?: string } }).status?.error), /^searches\[1\]\.query\.order_by: /);
+    const badVector = await a.call('POST', '/collections/docs/points/query', { query: [1, 2] });
+    assert.equal(badVector.status, 400, 'a vector of the wrong size is the engine\'s 400, as on a single node');
+    assert.equal((await a.call('POST', '/collections/docs/points/recommend', { positive: [1] })).status, 400);
+  });
+
+  test('metrics: fan-out durations per operation; the per-node breakers in the breaker gauge and /ready', async () => {
+    const [a] = nodes;
+    const scrape = async (): Promise<string> => {
+      const response = await a.server.app.inject({ method: 'GET', url: '/metrics' });
+      assert.equal(response.statusCode, 200);
+      return response.body;
+    };
+    const sample = (text: string, series: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    const searchCount = 'ruvector_cluster_fanout_duration_seconds_count{op="search",outcome="ok"}';
+    const searchSum = 'ruvector_cluster_fanout_duration_seconds_sum{op="search",outcome="ok"}';
+    const before = await scrape();
+    const searches = 6;
+    for (let i = 0; i < searches; i++) {
+      const response = await a.call('POST', '/collections/docs/points/search', { vector: Array.from({ length: DIM }, (_, d) => (d === i ? 1 : 0.1)), limit: 3 });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+    }
+    assert.equal((await a.call('POST', '/collections/docs/points/search', { vector: Array(DIM).fill(1), filter: { must: [{ nope: 1 }] } })).status, 400);
+    const counted = await scrape();
+    assert.equal(sample(counted, searchCount) - sample(before, searchCount), searches, 'one observation per search request (one fan-out over 3 shards)');
+    assert.ok(sample(counted, searchSum) > sample(before, searchSum), 'the durations add up to more than zero');
+    process.stdout.write(`# cluster fan-out: ${searches} searches over 3 shards, mean ${((sample(counted, searchSum) - sample(before, searchSum)) / searches * 1000).toFixed(1)} ms per fan-out\n`);
+    assert.equal(sample(counted, 'ruvector_cluster_fanout_duration_seconds_count{op="search",outcome="error"}') - sample(before, 'ruvector_cluster_fanout_duration_seconds_count{op="search",outcome="error"}'), 1, 'the bad filter is an error fan-out');
+    assert.match(counted, /^ruvector_cluster_nats_reconnects_total 0$/m, 'declared, and no reconnect on a healthy cluster');
+
+    // A replica that does not exist: the shard's queue group has no responder here either, so
+    // every attempt goes to the node directly and fails; its breaker opens after 3 failures.
+    // (FanOut is private to ClusterNode: reached here to drive the real breaker wiring.)
+    const fanOut = (a.cluster as unknown as { fanOut: { ask(uid: string, shard: number, request: { op: string; body: object }, replicas: string[]): Promise<unknown> } }).fanOut;
+    await assert.rejects(fanOut.ask('nouid', 0, { op: 'count', body: {} }, ['ghost']), (error: { code?: string }) => error.code === 'RV_CLUSTER_UNAVAILABLE');
+    const breaker = a.cluster.breakerStatuses().find((status) => status.name.startsWith('cluster:node:ghost:'));
+    assert.equal(breaker?.state, 'open', JSON.stringify(a.cluster.breakerStatuses()));
+    assert.equal(sample(await scrape(), `ruvector_circuit_breaker_state{name="${breaker.name}"}`), 2, 'open is 2 in the breaker gauge');
+    const ready = await a.server.app.inject({ method: 'GET', url: '/ready' });
+    assert.equal(ready.statusCode, 200, 'a peer\'s breaker is not critical: the node stays ready (other replicas serve)');
+    const listed = (JSON.parse(ready.body) as { checks: { dependencies: { breakers: { name: string; state: string }[] } } }).checks.dependencies.breakers;
+    assert.deepEqual(listed.filter((b) => b.name === breaker.name).map((b) => b.state), ['open']);
+  });
 });

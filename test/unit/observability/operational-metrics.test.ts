@@ -130,3 +130,24 @@ test('collection gauges: checkpoint age and lag, op-log length, quantization rat
   assert.equal(s.get('ruvector_quantization_ratio{collection="q",tier="scalar"}'), 4);
   assert.ok(![...s.keys()].some((k) => k.startsWith('ruvector_quantization_ratio{collection="plain"')));
 });
+
+test('cluster fan-out histogram by operation and outcome; NATS reconnect counter; bad figures refused', async () => {
+  const metrics = new RuVectorMetrics();
+  const ops = metrics.operational;
+  let s = samples(await metrics.render());
+  assert.equal(s.get('ruvector_cluster_nats_reconnects_total'), 0);
+  assert.match(await metrics.render(), /^# TYPE ruvector_cluster_fanout_duration_seconds histogram$/m);
+  ops.observeClusterFanOut('search', 0.004, 'ok');
+  ops.observeClusterFanOut('search', 0.3, 'ok');
+  ops.observeClusterFanOut('count', 1.5, 'error');
+  ops.natsReconnected();
+  ops.natsReconnected();
+  s = samples(await metrics.render());
+  assert.equal(s.get('ruvector_cluster_fanout_duration_seconds_count{op="search",outcome="ok"}'), 2);
+  assert.equal(s.get('ruvector_cluster_fanout_duration_seconds_bucket{le="0.005",op="search",outcome="ok"}'), 1);
+  assert.ok(Math.abs((s.get('ruvector_cluster_fanout_duration_seconds_sum{op="search",outcome="ok"}') ?? 0) - 0.304) < 1e-9);
+  assert.equal(s.get('ruvector_cluster_fanout_duration_seconds_count{op="count",outcome="error"}'), 1);
+  assert.equal(s.get('ruvector_cluster_nats_reconnects_total'), 2);
+  assert.throws(() => ops.observeClusterFanOut('search', -1, 'ok'), { code: 'RV_INVALID_ARGUMENT' });
+  assert.throws(() => ops.observeClusterFanOut('', 1, 'ok'), { code: 'RV_INVALID_ARGUMENT' });
+});
