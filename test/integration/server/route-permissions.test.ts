@@ -4,7 +4,12 @@
 // collections, metrics or admin routes, nor reach another collection through an alias).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertError, call, resultOf, startServer } from './helpers.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BackupService, openBackupTarget } from '../../../src/backup/index.js';
+import { AuditLog } from '../../../src/security/audit/index.js';
+import { createServer } from '../../../src/server/index.js';
+import { assertError, call, deferrer, resultOf, startServer, tempDir } from './helpers.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
 
@@ -14,20 +19,31 @@ async function createKey(app: Parameters<typeof call>[0], body: Record<string, u
 }
 
 test('every route declares a permission; a credential without grants is refused on every non-public route', async (t) => {
-  const { app, server } = await startServer(t, { authDisabled: false, apiKey: ADMIN });
-  await app.ready();
-  const routes = server.routes();
-  assert.ok(routes.length > 40, `route table walked (${routes.length} routes)`);
+  // With the optional route groups on too (audit trail, backups), so their routes are walked.
+  const defer = deferrer(t);
+  const dir = tempDir(defer, 'rv-routes-');
+  const audit = await AuditLog.open({ dir: join(dir, 'audit') });
+  defer(() => audit.close());
+  const { db } = await startServer(t, {}, { retainOpsForBackup: true });
+  const backups = new BackupService({ db, target: openBackupTarget(pathToFileURL(join(dir, 'backups')).href), retention: { retentionDays: 7, retentionCount: 0 } });
+  defer(() => backups.close());
+  const full = await createServer(db, { host: '127.0.0.1', port: 0, logger: false, version: 'test', apiKey: ADMIN, audit, backups });
+  defer(() => full.close());
+  await full.app.ready();
+  assert.ok(full.routes().some((r) => r.url === '/audit/events') && full.routes().some((r) => r.url === '/backups'), 'optional routes registered');
+  const routes = full.routes();
+  assert.ok(routes.length > 60, `route table walked (${routes.length} routes)`);
+  t.diagnostic(`${routes.length} routes walked`);
   const undeclared = routes.filter((r) => r.permission === undefined).map((r) => `${r.method} ${r.url}`);
   assert.deepEqual(undeclared, [], 'routes without a declared permission');
 
-  resultOf(await call(app, 'PUT', '/admin/roles/nothing', { grants: [{ permission: 'system:health' }] }, { 'api-key': ADMIN }));
-  const powerless = await createKey(app, { name: 'powerless', role: 'nothing' });
+  resultOf(await call(full.app, 'PUT', '/admin/roles/nothing', { grants: [{ permission: 'system:health' }] }, { 'api-key': ADMIN }));
+  const powerless = await createKey(full.app, { name: 'powerless', role: 'nothing' });
   let checked = 0;
   for (const route of routes) {
     if (route.permission === 'public' || route.permission === 'system:health') continue;
     const url = route.url.replace(/:([a-z_]+)/g, (_m, param: string) => (param === 'id' ? '0123456789abcdef' : 'x'));
-    const response = await call(app, route.method, url, ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined, { 'api-key': powerless });
+    const response = await call(full.app, route.method, url, ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined, { 'api-key': powerless });
     assert.equal(response.statusCode, 403, `${route.method} ${route.url} → ${response.statusCode} ${response.body.slice(0, 120)}`);
     checked++;
   }
