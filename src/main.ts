@@ -206,7 +206,10 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
       ...(rotation === undefined ? {} : { encryption: rotation }),
       ...(cluster === undefined ? {} : { cluster }),
     };
-    serverOptions.security = await securityFromConfig(config, options.adminKey, dependencies);
+    const security = await securityFromConfig(config, options.adminKey, dependencies);
+    serverOptions.security = security;
+    // In a cluster, stored API keys and API-managed roles are the same on every node.
+    await cluster?.replicateSecurity(security.keyStore, security.roles);
     Object.assign(serverOptions, serverTransportFromConfig(config));
     server = await createServer(db, serverOptions);
     const metricsSink = server.operationalMetrics;

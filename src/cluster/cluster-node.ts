@@ -5,6 +5,8 @@
  *
  *   metadata    KV bucket `ruvector_meta` (replicated): collections (config, shard count,
  *               replication factor, uid) and aliases; every node watches it and converges
+ *   security    API keys and API-managed roles in the same bucket (SecuritySync), once the
+ *               server's security context exists: replicateSecurity()
  *   membership  KV bucket `ruvector_nodes` with a TTL: heartbeats with each node's serving
  *               replicas and applied sequences
  *   placement   rendezvous hash over the live nodes: each shard on `replication_factor` nodes;
@@ -30,10 +32,13 @@ import { ClusterWriter } from './cluster-writer.js';
 import { logSubject, newCollectionUid, parseLocalCollectionName, streamName, type CollectionMeta } from './collection-meta.js';
 import { contextHeaders, FanOut, type RequestContext } from './fan-out.js';
 import { rankByRendezvous, shardOfPoint } from './hashing.js';
+import { SecuritySync } from './security-sync.js';
 import { ShardReplica } from './shard-replica.js';
 import { chunkForSize, splitOperation } from './split-operation.js';
 import type { RpcOp, RpcRequest } from './rpc.js';
 import type { DependencyPolicies } from '../reliability/index.js';
+import type { KeyStore } from '../security/keys/key-store.js';
+import type { RoleRegistry } from '../security/rbac/role-registry.js';
 
 export interface ClusterTlsOptions {
   caFile?: string;
@@ -170,6 +175,7 @@ export class ClusterNode {
   reconnects = 0;
   private advertiseUrl: string | undefined;
   private readonly observers = new Set<ClusterObservers>();
+  private securitySync: SecuritySync | undefined;
 
   private constructor(
     private readonly db: Database,
@@ -215,6 +221,15 @@ export class ClusterNode {
       const seconds = (performance.now() - started) / 1000;
       this.notify((o) => o.onFanOut?.(op, seconds, outcome));
     }
+  }
+
+  /**
+   * Replicates the node's stored API keys and API-managed roles through the metadata bucket
+   * (see security-sync.ts); resolves once this node and the cluster agree.
+   */
+  async replicateSecurity(keys: KeyStore, roles: RoleRegistry): Promise<void> {
+    if (this.securitySync !== undefined) throw new Error('replicateSecurity was called twice');
+    this.securitySync = await SecuritySync.start(this.meta, keys, roles, this.log);
   }
 
   /** Sets the HTTP URL peers see in the heartbeats (known only once the server listens). */
@@ -832,6 +847,7 @@ export class ClusterNode {
     if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
     await this.reconciling;
     for (const replica of this.replicas.values()) await replica.stop();
+    await this.securitySync?.close().catch(() => undefined);
     await this.members.delete(`nodes.${this.nodeId}`).catch(() => undefined);
     await this.nc.drain().catch(() => undefined);
     await Promise.allSettled(this.background);

@@ -10,6 +10,12 @@
  *
  * The file may be changed by the CLI while a server runs: the store re-reads it when its
  * modification time changes (checked at most once a second).
+ *
+ * In a cluster the records are replicated through the metadata bucket (cluster/security-sync.ts):
+ * `onRecordChange` reports every record this node created or changed (API, CLI file edit) and
+ * `applyReplicated` takes a record from another node. Once made, a key only ever becomes more
+ * restricted (revoked, expiry shortened, rotated), so two versions of a record merge into one
+ * (`mergeKeyRecords`) whatever order they arrive in.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, stat } from 'node:fs/promises';
@@ -17,6 +23,7 @@ import { dirname } from 'node:path';
 import { RvError } from '../../errors.js';
 import { readFileIfExists, writeFileAtomic } from '../../storage/index.js';
 import type { Principal } from '../principal.js';
+import { canonicalJson, type CanonicalValue } from '../audit/canonical-json.js';
 import { validateCollectionPattern } from '../rbac/collection-pattern.js';
 import { createApiKeyVerifier, hashApiKey, type ApiKeyHash } from './api-key-hash.js';
 
@@ -66,6 +73,7 @@ export class KeyStore {
   private loadedMtimeMs = -1;
   private lastCheck = 0;
   private writing: Promise<unknown> = Promise.resolve();
+  private readonly recordListeners: ((record: StoredKey) => void)[] = [];
 
   private constructor(
     private readonly file: string | undefined,
@@ -78,6 +86,37 @@ export class KeyStore {
     const store = new KeyStore(options.file, options.roleExists, options.now ?? Date.now);
     await store.reload(true);
     return store;
+  }
+
+  /** Calls `listener` with every record created or changed on this node (not with replicated ones). */
+  onRecordChange(listener: (record: StoredKey) => void): void {
+    this.recordListeners.push(listener);
+  }
+
+  /** Every stored record, hash included (for replication; never for listings). */
+  records(): StoredKey[] {
+    return [...this.keys.values()].map((record) => structuredClone(record));
+  }
+
+  /**
+   * Takes a record from another node: merged with the local one (see mergeKeyRecords) and
+   * persisted. Returns the merged record, which differs from `incoming` when this node knew
+   * of a restriction the other did not (the caller replicates it back).
+   */
+  async applyReplicated(incoming: StoredKey): Promise<StoredKey> {
+    if (typeof incoming?.id !== 'string' || !/^[0-9a-f]{16}$/.test(incoming.id) || typeof incoming.hash !== 'object' || !Array.isArray(incoming.roles)) {
+      throw new RvError('RV_INVALID_ARGUMENT', 'a replicated API key record is malformed', { details: { field: 'id' } });
+    }
+    let merged = incoming;
+    await this.mutate(async () => {
+      const local = this.keys.get(incoming.id);
+      merged = local === undefined ? structuredClone(incoming) : mergeKeyRecords(local, incoming);
+      if (local === undefined || !sameKeyRecord(local, merged)) {
+        this.keys.set(merged.id, merged);
+        this.verifiers.delete(merged.id);
+      }
+    }, false);
+    return merged;
   }
 
   /** Creates a key; the secret is in the result only, never stored. */
@@ -190,22 +229,37 @@ export class KeyStore {
     return { ...rest, status: this.status(record) };
   }
 
-  /** Runs one change at a time: re-read, change, write; memory changes only after the write. */
-  private async mutate<T>(change: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one change at a time: re-read, change, write; memory changes only after the write.
+   * Records the change touched are reported to the record listeners when `report` is set.
+   */
+  private async mutate<T>(change: () => Promise<T>, report = true): Promise<T> {
     const run = this.writing.then(async () => {
       await this.reload(false);
       const before = new Map([...this.keys].map(([id, r]) => [id, structuredClone(r)]));
+      let result: T;
       try {
-        const result = await change();
+        result = await change();
         await this.persist();
-        return result;
       } catch (error) {
         this.keys = before;
         throw error;
       }
+      if (report) this.reportChanges(before);
+      return result;
     });
     this.writing = run.catch(() => undefined);
     return run;
+  }
+
+  /** Reports the records that differ from `before` (new or changed) to the record listeners. */
+  private reportChanges(before: Map<string, StoredKey>): void {
+    if (this.recordListeners.length === 0) return;
+    for (const [id, record] of this.keys) {
+      const previous = before.get(id);
+      if (previous !== undefined && sameKeyRecord(previous, record)) continue;
+      for (const listener of this.recordListeners) listener(structuredClone(record));
+    }
   }
 
   private async reloadIfChanged(): Promise<void> {
@@ -230,7 +284,10 @@ export class KeyStore {
       if (parsed.version !== 1 || !Array.isArray(parsed.keys)) throw new RvError('RV_STORAGE_CORRUPTED', `${this.file} is not an API keys file (version 1)`, { details: { file: this.file } });
       for (const record of parsed.keys) keys.set(record.id, record);
     }
+    const before = this.keys;
     this.keys = keys;
+    // A change made to the file by the CLI is a change made on this node.
+    if (!initial) this.reportChanges(before);
     // Hashes may have changed (a rotation elsewhere); remembered digests are re-checked lazily.
     this.verifiers = new Map();
     for (const id of [...this.accepted.keys()]) if (!keys.has(id)) this.accepted.delete(id);
@@ -245,6 +302,32 @@ export class KeyStore {
     await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}\n`);
     this.loadedMtimeMs = await stat(this.file).then((s) => s.mtimeMs, () => 0);
   }
+}
+
+/** Whether two records hold the same values (property order aside). */
+export function sameKeyRecord(a: StoredKey, b: StoredKey): boolean {
+  return canonicalJson(a as unknown as CanonicalValue) === canonicalJson(b as unknown as CanonicalValue);
+}
+
+const earliest = (a: string | undefined, b: string | undefined): string | undefined =>
+  (a === undefined ? b : b === undefined ? a : Date.parse(a) <= Date.parse(b) ? a : b);
+
+/**
+ * Two versions of one key record → the one with every restriction of both: the earliest
+ * revocation and expiry, and the rotation either saw. Commutative and idempotent, so nodes
+ * applying versions in any order converge.
+ */
+export function mergeKeyRecords(a: StoredKey, b: StoredKey): StoredKey {
+  const revoked = earliest(a.revoked_at, b.revoked_at);
+  const expires = earliest(a.expires_at, b.expires_at);
+  const rotatedTo = a.rotated_to ?? b.rotated_to;
+  const { revoked_at: _r, expires_at: _e, rotated_to: _t, ...rest } = a;
+  return {
+    ...structuredClone(rest),
+    ...(expires === undefined ? {} : { expires_at: expires }),
+    ...(revoked === undefined ? {} : { revoked_at: revoked }),
+    ...(rotatedTo === undefined ? {} : { rotated_to: rotatedTo }),
+  };
 }
 
 function invalid(field: string, message: string): RvError {

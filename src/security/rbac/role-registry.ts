@@ -3,6 +3,10 @@
  * run time) and roles managed through the admin API (persisted in `<data>/.auth/roles.json`).
  * Names are unique across the three; built-ins and config roles cannot be changed through the
  * API. Every change bumps `version`, which invalidates the authorizer's decision cache.
+ *
+ * In a cluster the API-managed roles are replicated through the metadata bucket
+ * (cluster/security-sync.ts): `onManagedChange` reports a put or delete made on this node,
+ * `applyReplicated` takes one made on another (the last write wins, in the bucket's order).
  */
 import { chmod, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -24,6 +28,9 @@ export class RoleRegistry {
   private managed: Role[] = [];
   private changeVersion = 0;
   private readonly listeners: (() => void)[] = [];
+  private readonly managedListeners: ((name: string, role: Role | undefined) => void)[] = [];
+  /** Changes run one at a time (each reads, persists, then swaps `managed`). */
+  private changing: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly file: string | undefined) {
     for (const role of BUILTIN_ROLES) this.roles.set(role.name, role);
@@ -87,8 +94,46 @@ export class RoleRegistry {
     this.listeners.push(listener);
   }
 
+  /** Calls `listener` after a put (role) or delete (undefined) of an API-managed role made on this node. */
+  onManagedChange(listener: (name: string, role: Role | undefined) => void): void {
+    this.managedListeners.push(listener);
+  }
+
+  /** The API-managed roles (replicated in a cluster). */
+  managedRoles(): Role[] {
+    return [...this.managed];
+  }
+
+  /**
+   * A put (role) or delete (undefined) of an API-managed role made on another node. A name
+   * that is built in or comes from this node's roles file is left alone (false): local
+   * configuration wins over the cluster.
+   */
+  async applyReplicated(name: string, input: unknown): Promise<boolean> {
+    return this.serially(() => this.applyReplicatedNow(name, input));
+  }
+
+  private async applyReplicatedNow(name: string, input: unknown): Promise<boolean> {
+    if (BUILTIN_ROLE_NAMES.has(name) || this.configured.has(name)) return false;
+    const role = input === undefined ? undefined : parseRole(input, `replicated role ${JSON.stringify(name)}`);
+    if (role !== undefined && role.name !== name) throw new RvError('RV_INVALID_ARGUMENT', `replicated role ${JSON.stringify(name)} carries the name ${JSON.stringify(role.name)}`, { details: { field: 'name' } });
+    const current = this.managed.find((r) => r.name === name);
+    if (role === undefined ? current === undefined : JSON.stringify(current) === JSON.stringify(role)) return false;
+    const managed = [...this.managed.filter((r) => r.name !== name), ...(role === undefined ? [] : [role])];
+    await this.persist(managed);
+    this.managed = managed;
+    if (role === undefined) this.roles.delete(name);
+    else this.roles.set(name, role);
+    this.changed();
+    return true;
+  }
+
   /** Creates or replaces an API-managed role; returns whether it was created. */
   async put(input: unknown): Promise<{ role: Role; created: boolean }> {
+    return this.serially(() => this.putNow(input));
+  }
+
+  private async putNow(input: unknown): Promise<{ role: Role; created: boolean }> {
     const role = parseRole(input, 'role');
     this.assertManaged(role.name);
     const created = !this.roles.has(role.name);
@@ -100,11 +145,16 @@ export class RoleRegistry {
     this.managed = managed;
     this.roles.set(role.name, role);
     this.changed();
+    for (const listener of this.managedListeners) listener(role.name, role);
     return { role, created };
   }
 
   /** Deletes an API-managed role; false when there is none of that name. */
   async delete(name: string): Promise<boolean> {
+    return this.serially(() => this.deleteNow(name));
+  }
+
+  private async deleteNow(name: string): Promise<boolean> {
     if (!this.roles.has(name)) return false;
     this.assertManaged(name);
     const managed = this.managed.filter((r) => r.name !== name);
@@ -112,7 +162,14 @@ export class RoleRegistry {
     this.managed = managed;
     this.roles.delete(name);
     this.changed();
+    for (const listener of this.managedListeners) listener(name, undefined);
     return true;
+  }
+
+  private serially<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.changing.then(change);
+    this.changing = run.catch(() => undefined);
+    return run;
   }
 
   private assertNewName(name: string, field: string): void {

@@ -13,6 +13,7 @@ import { ClusterNode, feedClusterMetrics, type ClusterOptions } from '../../../s
 import { Database } from '../../../src/engine/index.js';
 import { DependencyPolicies } from '../../../src/reliability/index.js';
 import { createServer, type RuVectorServer } from '../../../src/server/index.js';
+import { createSecurityContext } from '../../../src/security/security-context.js';
 import { NatsCluster } from '../../helpers/nats-cluster.js';
 
 export interface TestNode {
@@ -27,7 +28,16 @@ export interface TestNode {
   close(): Promise<void>;
 }
 
-export async function startNode(nats: NatsCluster, id: string, extra: Partial<ClusterOptions> = {}, dir?: string): Promise<TestNode> {
+export interface NodeAuth {
+  /** The node's own admin API key (static); with it, authentication is on. */
+  adminKey: string;
+}
+
+/**
+ * Starts a node; with `auth`, authentication is on, stored keys and roles live in the node's
+ * data directory and are replicated through the cluster (as src/main.ts wires them).
+ */
+export async function startNode(nats: NatsCluster, id: string, extra: Partial<ClusterOptions> = {}, dir?: string, auth?: NodeAuth): Promise<TestNode> {
   const dataDir = dir ?? await mkdtemp(join(tmpdir(), `rv-node-${id}-`));
   const db = await Database.open({ path: dataDir });
   // RV_CLUSTER_DEBUG=<file> appends the nodes' cluster log (info and above) to that file.
@@ -35,7 +45,12 @@ export async function startNode(nats: NatsCluster, id: string, extra: Partial<Cl
     : (level: string, message: string, fields?: Record<string, unknown>): void => { if (level !== 'debug') appendFileSync(process.env.RV_CLUSTER_DEBUG as string, `[${id}] ${level} ${message} ${JSON.stringify(fields ?? {})}\n`); };
   const dependencies = new DependencyPolicies();
   const cluster = await ClusterNode.start(db, { servers: nats.urls, nodeId: id, heartbeatMs: 500, nodeTtlMs: 3000, requestTimeoutMs: 3000, dependencies, ...(logger === undefined ? {} : { logger }), ...extra });
-  const server = await createServer(db, { host: '127.0.0.1', port: 0, authDisabled: true, logger: false, version: 'test', cluster, dependencies });
+  const security = auth === undefined ? undefined : await createSecurityContext({ apiKey: auth.adminKey, dataDir });
+  if (security !== undefined) await cluster.replicateSecurity(security.keyStore, security.roles);
+  const server = await createServer(db, {
+    host: '127.0.0.1', port: 0, logger: false, version: 'test', cluster, dependencies,
+    ...(security === undefined ? { authDisabled: true } : { security }),
+  });
   dependencies.observe((name, state) => server.operationalMetrics.setCircuitBreakerState(name, state));
   const stopMetrics = feedClusterMetrics(cluster, server.operationalMetrics, 1000);
   let closed = false;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyStore } from '../../../src/security/keys/key-store.js';
+import { KeyStore, mergeKeyRecords, sameKeyRecord } from '../../../src/security/keys/key-store.js';
 import { parseDuration } from '../../../src/security/keys/duration.js';
 
 const knownRole = (name: string) => ['reader', 'writer', 'admin'].includes(name);
@@ -70,4 +70,39 @@ test('expiry, and rotation with an overlap window in which both keys work', asyn
   assert.equal(await store.verify(old.key), undefined, 'old key gone after the overlap');
   assert.equal((await store.verify(fresh.key))?.name, 'svc');
   await assert.rejects(store.rotate('0000000000000000', 1000), { code: 'RV_KEY_NOT_FOUND' });
+});
+
+test('replication: versions of a record merge to every restriction of both, in any order; local changes are reported', async () => {
+  const now = Date.parse('2026-06-01T00:00:00Z');
+  const a = await KeyStore.open({ roleExists: knownRole, now: () => now });
+  const b = await KeyStore.open({ roleExists: knownRole, now: () => now });
+  const reported: string[] = [];
+  a.onRecordChange((record) => reported.push(`${record.id}:${record.revoked_at === undefined ? 'active' : 'revoked'}`));
+  const { key, record } = await a.create({ name: 'svc', roles: ['reader'], expiresInMs: 86_400_000 });
+  assert.deepEqual(reported, [`${record.id}:active`]);
+  const [original] = a.records();
+  assert.ok(original.hash !== undefined, 'records() carries the hash for replication');
+
+  // B learns of the key, then revokes it while A shortens its expiry (a rotation elsewhere).
+  await b.applyReplicated(original);
+  assert.equal((await b.verify(key))?.name, 'svc', 'the replicated hash verifies');
+  await b.revoke(record.id);
+  const revokedOnB = b.records()[0];
+  const shortened = { ...original, expires_at: new Date(now + 3_600_000).toISOString(), rotated_to: 'ffffffffffffffff' };
+  assert.deepEqual(mergeKeyRecords(revokedOnB, shortened), mergeKeyRecords(shortened, revokedOnB), 'commutative');
+  const merged = mergeKeyRecords(revokedOnB, shortened);
+  assert.equal(merged.revoked_at, revokedOnB.revoked_at);
+  assert.equal(merged.expires_at, shortened.expires_at);
+  assert.equal(merged.rotated_to, 'ffffffffffffffff');
+  assert.ok(sameKeyRecord(mergeKeyRecords(merged, merged), merged), 'idempotent');
+
+  // A applies B's revocation: refused at once, and a replicated change is not reported again.
+  const result = await a.applyReplicated(revokedOnB);
+  assert.ok(sameKeyRecord(result, revokedOnB));
+  assert.equal(await a.verify(key), undefined);
+  assert.equal(reported.length, 1);
+  // An older version arriving late cannot undo the revocation.
+  assert.ok((await a.applyReplicated(original)).revoked_at !== undefined);
+  assert.equal(await a.verify(key), undefined);
+  await assert.rejects(a.applyReplicated({ ...original, id: 'nope' }), /malformed/);
 });

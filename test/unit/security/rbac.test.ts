@@ -100,3 +100,29 @@ test('150 custom roles: decisions are right, cached, and invalidated when a role
   assert.ok(!authorizer.isAllowed(p, 'collection:read', named('team-149-x')), 'deleting a role revokes what it granted');
   assert.equal(roles.list().filter((r) => r.source === 'api').length, 149);
 });
+
+test('replicated roles: applied without being reported back, invalidate decisions, never override built-in or config roles', async () => {
+  const registry = await RoleRegistry.open({ configRoles: [{ name: 'ops', grants: [{ permission: 'system:metrics' }] }] });
+  const authorizer = new Authorizer(registry);
+  const reported: string[] = [];
+  registry.onManagedChange((name, role) => reported.push(`${name}:${role === undefined ? 'deleted' : 'put'}`));
+  const principal: Principal = { id: 'key:1', kind: 'api-key', name: 'svc', roles: ['docs-reader'] };
+  const docs: CollectionTarget = named('docs');
+  assert.equal(authorizer.isAllowed(principal, 'collection:read', docs), false);
+
+  assert.equal(await registry.applyReplicated('docs-reader', { name: 'docs-reader', grants: [{ permission: 'collection:read', collections: ['docs*'] }] }), true);
+  assert.equal(authorizer.isAllowed(principal, 'collection:read', docs), true, 'the cached denial was invalidated');
+  assert.equal(await registry.applyReplicated('docs-reader', { name: 'docs-reader', grants: [{ permission: 'collection:read', collections: ['docs*'] }] }), false, 'the same role again is no change');
+  assert.equal(await registry.applyReplicated('docs-reader', undefined), true);
+  assert.equal(authorizer.isAllowed(principal, 'collection:read', docs), false);
+  assert.deepEqual(reported, [], 'replicated changes are not reported for replication');
+
+  await registry.put({ name: 'local', grants: [{ permission: 'system:health' }] });
+  await registry.delete('local');
+  assert.deepEqual(reported, ['local:put', 'local:deleted']);
+
+  assert.equal(await registry.applyReplicated('admin', { name: 'admin', grants: [{ permission: 'system:health' }] }), false);
+  assert.equal(await registry.applyReplicated('ops', undefined), false);
+  assert.ok(registry.has('ops'));
+  await assert.rejects(registry.applyReplicated('x', { name: 'y', grants: [{ permission: 'system:health' }] }), /carries the name/);
+});

@@ -1,0 +1,111 @@
+/**
+ * API keys and API-managed roles replicated through the cluster's metadata bucket, so a key
+ * created, rotated or revoked on any node is accepted (or refused) by every node, and a role
+ * made on one node grants the same on all.
+ *
+ *   auth.keys.<id>      a stored key record: name, roles, scope, dates and its salted scrypt
+ *                       hash (never the secret); records merge (keys only ever become more
+ *                       restricted, see security/keys/key-store.ts mergeKeyRecords)
+ *   auth.roles.<name>   an API-managed role; deleting the role deletes the entry (the bucket's
+ *                       order decides between concurrent changes: the last one wins)
+ *
+ * Each node keeps its own files (`<data>/.auth`) as the local copy: on joining, entries the
+ * bucket lacks are published from it, entries it lacks are written to it. Built-in roles,
+ * roles from a node's roles file and each node's bootstrap key stay per node.
+ */
+import type { KV, KvEntry } from 'nats';
+import { sameKeyRecord, type KeyStore, type StoredKey } from '../security/keys/key-store.js';
+import type { RoleRegistry } from '../security/rbac/role-registry.js';
+import type { Role } from '../security/rbac/role.js';
+import type { EngineLogger } from '../engine/index.js';
+
+const KEY_PREFIX = 'auth.keys.';
+const ROLE_PREFIX = 'auth.roles.';
+
+export class SecuritySync {
+  private closed = false;
+  /** Local changes are published one at a time, in the order they were made. */
+  private publishing: Promise<void> = Promise.resolve();
+  private stopWatch: (() => void) | undefined;
+  private watching: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly kv: KV,
+    private readonly keys: KeyStore,
+    private readonly roles: RoleRegistry,
+    private readonly log: EngineLogger,
+  ) {}
+
+  /** Starts replicating; resolves once this node and the bucket hold the same records. */
+  static async start(kv: KV, keys: KeyStore, roles: RoleRegistry, log: EngineLogger): Promise<SecuritySync> {
+    const sync = new SecuritySync(kv, keys, roles, log);
+    keys.onRecordChange((record) => sync.enqueue(() => sync.publishKey(record)));
+    roles.onManagedChange((name, role) => sync.enqueue(() => sync.publishRole(name, role)));
+    await sync.watch();
+    return sync;
+  }
+
+  private enqueue(publish: () => Promise<void>): void {
+    if (this.closed) return;
+    this.publishing = this.publishing.then(publish).catch((error: unknown) => {
+      this.log('error', 'replicating a security change to the cluster failed; it is kept locally and published again when the node rejoins', { error: (error as Error).message });
+    });
+  }
+
+  private async publishKey(record: StoredKey): Promise<void> {
+    await this.kv.put(`${KEY_PREFIX}${record.id}`, JSON.stringify(record));
+  }
+
+  private async publishRole(name: string, role: Role | undefined): Promise<void> {
+    if (role === undefined) await this.kv.delete(`${ROLE_PREFIX}${name}`);
+    else await this.kv.put(`${ROLE_PREFIX}${name}`, JSON.stringify(role));
+  }
+
+  private async watch(): Promise<void> {
+    const seenKeys = new Set<string>();
+    const seenRoles = new Set<string>();
+    let initialDone!: () => void;
+    const initial = new Promise<void>((resolve) => { initialDone = resolve; });
+    const watcher = await this.kv.watch({ key: 'auth.>', initializedFn: () => initialDone() });
+    this.stopWatch = () => watcher.stop();
+    this.watching = (async () => {
+      for await (const entry of watcher) {
+        try {
+          await this.applyEntry(entry, seenKeys, seenRoles);
+        } catch (error) {
+          this.log('warn', 'a replicated security record was refused', { key: entry.key, error: (error as Error).message });
+        }
+      }
+    })();
+    await initial;
+    // What this node has and the bucket lacks (made before it joined, or while it was away).
+    for (const record of this.keys.records()) if (!seenKeys.has(record.id)) this.enqueue(() => this.publishKey(record));
+    for (const role of this.roles.managedRoles()) if (!seenRoles.has(role.name)) this.enqueue(() => this.publishRole(role.name, role));
+    await this.publishing;
+  }
+
+  private async applyEntry(entry: KvEntry, seenKeys: Set<string>, seenRoles: Set<string>): Promise<void> {
+    const present = entry.operation === 'PUT' && entry.value.length > 0;
+    if (entry.key.startsWith(KEY_PREFIX)) {
+      seenKeys.add(entry.key.slice(KEY_PREFIX.length));
+      if (!present) return; // key records are never deleted; an operator's purge is not replayed
+      const incoming = entry.json<StoredKey>();
+      const merged = await this.keys.applyReplicated(incoming);
+      // This node knew of a restriction the bucket's version lacks: publish the merge.
+      if (!sameKeyRecord(merged, incoming)) this.enqueue(() => this.publishKey(merged));
+    } else if (entry.key.startsWith(ROLE_PREFIX)) {
+      const name = entry.key.slice(ROLE_PREFIX.length);
+      seenRoles.add(name);
+      await this.roles.applyReplicated(name, present ? entry.json<unknown>() : undefined);
+    }
+  }
+
+  /** Stops watching; local changes already queued are published first. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.publishing;
+    this.stopWatch?.();
+    await this.watching.catch(() => undefined);
+  }
+}
