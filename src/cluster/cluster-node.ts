@@ -10,7 +10,9 @@
  *   membership  KV bucket `ruvector_nodes` with a TTL: heartbeats with each node's serving
  *               replicas and applied sequences
  *   placement   rendezvous hash over the live nodes: each shard on `replication_factor` nodes;
- *               a replica a node already holds is kept (no automatic removal)
+ *               a node that leaves is replaced by the next in rendezvous order (its replica
+ *               starts from snapshot + tail); a replica outside the placement is dropped only
+ *               once every placed replica serves and has applied what it had (surplusGraceMs)
  *   writes      validated by the engine's Collection (ClusterWriter), split per shard, published
  *               with a message id (JetStream de-duplicates retries) and acknowledged by the
  *               stream's quorum; wait=true also waits until one replica has applied it
@@ -70,6 +72,11 @@ export interface ClusterOptions {
   heartbeatMs?: number;
   /** A node whose last heartbeat is older than this is unhealthy (and leaves the placement). */
   nodeTtlMs?: number;
+  /**
+   * How long a local replica must have been surplus (outside the placement, with every placed
+   * replica healthy, serving and caught up to it) before it is dropped; default 2 × nodeTtlMs.
+   */
+  surplusGraceMs?: number;
   /** Time limit of one shard request. */
   requestTimeoutMs?: number;
   /** How long a write keeps retrying its publish (e.g. through a stream leader election). */
@@ -176,6 +183,8 @@ export class ClusterNode {
   private advertiseUrl: string | undefined;
   private readonly observers = new Set<ClusterObservers>();
   private securitySync: SecuritySync | undefined;
+  /** Local replicas outside the placement: stream → since when, and the sequence they had applied then. */
+  private readonly surplus = new Map<string, { since: number; applied: number }>();
 
   private constructor(
     private readonly db: Database,
@@ -450,10 +459,39 @@ export class ClusterNode {
       }
     }
     for (const [stream, replica] of this.replicas) {
-      if (wanted.has(stream)) continue;
+      if (wanted.has(stream) && !this.surplusLongEnough(replica)) continue;
       this.replicas.delete(stream);
+      this.surplus.delete(stream);
+      if (wanted.has(stream)) this.log('info', 'dropping a surplus replica: the placed replicas serve and are caught up', { stream, applied: replica.applied });
       await replica.drop().catch((error: unknown) => this.log('warn', 'dropping a replica failed', { stream, error: (error as Error).message }));
     }
+  }
+
+  /**
+   * Whether a local replica is outside the shard's placement while every placed node is
+   * healthy and serves the shard at least as far as this replica had applied when it became
+   * surplus, and has been so for surplusGraceMs. Never true while the placement is short of
+   * replication_factor nodes: then every copy is kept.
+   */
+  private surplusLongEnough(replica: ShardReplica): boolean {
+    const placed = this.placement(replica.meta, replica.shard);
+    if (!replica.isServing || placed.includes(this.nodeId) || placed.length < replica.meta.replicationFactor) {
+      this.surplus.delete(replica.stream);
+      return false;
+    }
+    let mark = this.surplus.get(replica.stream);
+    if (mark === undefined) {
+      mark = { since: Date.now(), applied: replica.applied };
+      this.surplus.set(replica.stream, mark);
+    }
+    const statuses = new Map(this.nodeStatuses().map((n) => [n.id, n]));
+    const applied = mark.applied;
+    const placedCaughtUp = placed.every((id) => {
+      const status = statuses.get(id);
+      return status !== undefined && status.healthy && (status.replicas[replica.stream] ?? -1) >= applied;
+    });
+    if (!placedCaughtUp) mark.since = Date.now();
+    return placedCaughtUp && Date.now() - mark.since >= (this.options.surplusGraceMs ?? 2 * this.nodeTtlMs);
   }
 
   /** The snapshot object store (opened at start; reopened after a failure). */

@@ -1,17 +1,24 @@
 /**
- * A fourth node joins a running cluster: its replicas start from the latest shard snapshot in
- * the JetStream object store (the streams were truncated behind it, so the snapshot is the only
- * source of the old writes), then apply the stream tail, and it serves.
+ * Membership changes on real servers. A fourth node joins a running cluster: its replicas start
+ * from the latest shard snapshot in the JetStream object store (the streams were truncated
+ * behind it, so the snapshot is the only source of the old writes), then apply the stream tail,
+ * and it serves. A node hosting a replica leaves: the next node in the placement takes the
+ * replica over (snapshot + tail) and the shard is back to replication_factor copies; when the
+ * node returns, the stand-in's copy is surplus and is dropped once the returned one caught up.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { NatsCluster, waitFor } from '../../helpers/nats-cluster.js';
+import { localCollectionName } from '../../../src/cluster/collection-meta.js';
 import { removeDir, startNode, type TestNode } from './cluster-harness.js';
 
 const DIM = 4;
 const point = (id: number): { id: number; vector: number[]; payload: { id: number } } => ({ id, vector: [Math.sin(id), Math.cos(id), Math.sin(id * 2), 1], payload: { id } });
 
-describe('cluster: a fourth node joins from snapshot + tail', { timeout: 240000 }, () => {
+const hosts = (nodes: TestNode[], collection: string): TestNode[] =>
+  nodes.filter((n) => n.cluster.localReplicas().some((r) => r.collection === collection && r.serving));
+
+describe('cluster: a fourth node joins from snapshot + tail; a leaving node\'s replicas move', { timeout: 240000 }, () => {
   let nats: NatsCluster;
   const nodes: TestNode[] = [];
 
@@ -62,5 +69,38 @@ describe('cluster: a fourth node joins from snapshot + tail', { timeout: 240000 
     assert.deepEqual(viaD.body.result, viaA.body.result);
     assert.equal((viaD.body.result as { id: number }[])[0].id, 7);
     await waitFor('four healthy peers in GET /cluster', async () => (Object.keys(((await a.call('GET', '/cluster')).body.result as { peers: object }).peers).length === 4 ? true : undefined));
+  });
+
+  test('a node that leaves is replaced in the placement; when it returns, the stand-in drops its surplus copy', async () => {
+    const a = nodes[0];
+    const created = await a.call('PUT', '/collections/moved', { vectors: { size: DIM, distance: 'Euclid' }, shard_number: 1, replication_factor: 2 });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const written = await a.call('PUT', '/collections/moved/points?wait=true', { points: Array.from({ length: 100 }, (_, i) => point(i + 1)) });
+    assert.equal(written.status, 200);
+    const placed = await waitFor('two nodes serving the shard', () => { const h = hosts(nodes, 'moved'); return h.length === 2 ? h : undefined; }, 60000);
+    const leaving = placed.find((n) => n !== a) as TestNode;
+    const others = nodes.filter((n) => n !== leaving);
+    const before = new Set(placed.map((n) => n.id));
+
+    const leftAt = Date.now();
+    await leaving.close();
+    const standIn = await waitFor('a node outside the old placement serving the shard, caught up', () => others.find((n) => !before.has(n.id)
+      && n.cluster.localReplicas().some((r) => r.collection === 'moved' && r.serving && r.lag === 0 && r.applied > 0)), 60000);
+    process.stdout.write(`# node leave: ${standIn.id} took over ${leaving.id}'s replica ${Date.now() - leftAt} ms after ${leaving.id} left\n`);
+    const local = localCollectionName(a.cluster.resolve('moved').uid, 0);
+    await waitFor('the stand-in holds every point', () => (standIn.db.hasCollection(local) && standIn.db.collection(local).count({}).count === 100 ? true : undefined), 30000);
+    assert.equal(hosts(others, 'moved').length, 2, 'two copies again');
+    const count = await a.call('POST', '/collections/moved/points/count', { exact: true });
+    assert.deepEqual(count.body.result, { count: 100 });
+
+    // The node returns with its data: it is placed again, resumes its replica, and the stand-in's copy goes.
+    const returned = await startNode(nats, leaving.id, { streamRetainOps: 0, snapshotEveryOps: 0 }, leaving.dir);
+    nodes[nodes.indexOf(leaving)] = returned;
+    await waitFor('the returned node serving the shard again', () => (hosts([returned], 'moved').length === 1 ? true : undefined), 60000);
+    await waitFor('the stand-in to drop its surplus copy', () => (hosts([standIn], 'moved').length === 0 ? true : undefined), 60000);
+    assert.equal(hosts(nodes, 'moved').length, 2, 'back to replication_factor copies');
+    assert.equal(standIn.db.hasCollection(local), false, 'the surplus local collection is deleted');
+    assert.deepEqual((await a.call('POST', '/collections/moved/points/count', { exact: true })).body.result, { count: 100 });
+    assert.equal(returned.db.collection(local).count({}).count, 100);
   });
 });
