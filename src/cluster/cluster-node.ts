@@ -25,8 +25,8 @@ import {
   type NatsConnection, type ObjectStore,
 } from 'nats';
 import { RvError, isRvError } from '../errors.js';
-import { comparePointIds, encodeOperation, parseCreateCollection, parsePointId, type CollectionConfig, type Database, type EngineLogger, type Operation, type PointRecord, type ScoredPoint } from '../engine/index.js';
-import { isObject, parseLimit, parseNonNegativeInt, parsePointIds } from '../engine/input.js';
+import { averageQuery, comparePointIds, encodeOperation, parseCreateCollection, parsePointId, type CollectionConfig, type Database, type EngineLogger, type Operation, type PointRecord, type ScoredPoint } from '../engine/index.js';
+import { isObject, parseLimit, parseNonNegativeInt, parsePointIds, parseVector } from '../engine/input.js';
 import type { WriteOptions } from '../engine/collection.js';
 import type { PointId } from '../core/types.js';
 import { metricFor } from '../core/distance/metric.js';
@@ -788,6 +788,50 @@ export class ClusterNode {
     const higherIsBetter = metricFor(this.configOf(meta).vectors.distance).higherIsBetter;
     const merged = perShard.flat().sort((a, b) => (higherIsBetter ? b.score - a.score : a.score - b.score) || comparePointIds(a.id, b.id));
     return merged.slice(offset, offset + limit);
+  }
+
+  /**
+   * Qdrant's RecommendRequest (average_vector strategy, as Collection.recommend): example ids
+   * are looked up on their shards, the query vector is built here, and the search excludes the
+   * examples with a has_id filter, so the result equals a single node's.
+   */
+  async recommend(nameOrAlias: string, body: Record<string, unknown>, after?: Map<number, number>, context?: RequestContext): Promise<ScoredPoint[]> {
+    const meta = await this.resolveFresh(nameOrAlias);
+    if (!isObject(body)) throw new RvError('RV_INVALID_ARGUMENT', 'the recommend body must be an object');
+    if (body.strategy !== undefined && body.strategy !== null && body.strategy !== 'average_vector') {
+      throw new RvError('RV_SEARCH_INVALID', `strategy: only "average_vector" is supported, got ${JSON.stringify(body.strategy)}`, { details: { field: 'strategy' } });
+    }
+    const config = this.configOf(meta);
+    const metric = metricFor(config.vectors.distance);
+    const lists = { positive: body.positive, negative: body.negative };
+    const ids: PointId[] = [];
+    for (const [field, input] of Object.entries(lists)) {
+      if (input === undefined || input === null) continue;
+      if (!Array.isArray(input)) throw new RvError('RV_INVALID_ARGUMENT', `${field} must be a list of point ids or vectors`, { details: { field } });
+      if (input.length > this.db.limits.maxBatchPoints) throw new RvError('RV_LIMIT_EXCEEDED', `${field} has ${input.length} examples, over the limit of ${this.db.limits.maxBatchPoints}`, { details: { field, limit: this.db.limits.maxBatchPoints } });
+      input.forEach((e: unknown, i: number) => { if (!Array.isArray(e)) ids.push(parsePointId(e, `${field}[${i}]`)); });
+    }
+    const stored = new Map<string, Float32Array>();
+    if (ids.length > 0) {
+      for (const record of await this.retrieve(meta.name, { ids, with_payload: false, with_vector: true }, after, context)) {
+        if (Array.isArray(record.vector)) stored.set(String(record.id), Float32Array.from(record.vector));
+      }
+    }
+    const examples = (input: unknown, field: string): Float32Array[] => (Array.isArray(input) ? input : []).map((e: unknown, i: number) => {
+      if (Array.isArray(e)) return parseVector(e, config.vectors.size, metric, `${field}[${i}]`, meta.name);
+      const id = parsePointId(e, `${field}[${i}]`);
+      const vector = stored.get(String(id));
+      if (vector === undefined) throw new RvError('RV_POINT_NOT_FOUND', `No point with id ${id} found (${field}[${i}])`, { details: { id, field: `${field}[${i}]` } });
+      return vector;
+    });
+    const positive = examples(body.positive, 'positive');
+    const negative = examples(body.negative, 'negative');
+    if (positive.length === 0) throw new RvError('RV_SEARCH_INVALID', 'positive: at least one example is required', { details: { field: 'positive' } });
+    const { positive: _p, negative: _n, strategy: _s, filter, ...rest } = body;
+    const exclude = ids.length === 0 ? undefined : { has_id: ids };
+    const combined = exclude === undefined ? filter
+      : filter === undefined || filter === null ? { must_not: [exclude] } : { must: [filter], must_not: [exclude] };
+    return this.search(meta.name, { ...rest, vector: Array.from(averageQuery(positive, negative)), ...(combined === undefined || combined === null ? {} : { filter: combined }) }, after, context);
   }
 
   async count(nameOrAlias: string, body: Record<string, unknown>, after?: Map<number, number>, context?: RequestContext): Promise<{ count: number }> {

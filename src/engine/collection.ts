@@ -3,6 +3,7 @@
  * issue adds more), and the Qdrant points API over them. Every write is validated in full
  * before its operation is committed, so a bad point rejects the whole batch untouched.
  */
+import { averageQuery } from './average-query.js';
 import { RvError } from '../errors.js';
 import { metricFor, type Metric } from '../core/distance/metric.js';
 import type { Filter } from '../core/filter/index.js';
@@ -366,19 +367,6 @@ export class Collection {
   info() {
     return this.shard.info();
   }
-}
-
-function averageQuery(positive: Float32Array[], negative: Float32Array[]): Float32Array {
-  const dim = positive[0].length;
-  const avg = (vectors: Float32Array[]): Float32Array => {
-    const out = new Float32Array(dim);
-    for (const v of vectors) for (let i = 0; i < dim; i++) out[i] += v[i] / vectors.length;
-    return out;
-  };
-  const pos = avg(positive);
-  if (negative.length === 0) return pos;
-  const neg = avg(negative);
-  return pos.map((p, i) => p + (p - neg[i]));
 }
 
 export { parsePointIds };

@@ -6,6 +6,7 @@ export { parseCreateCollection, applyCollectionUpdate, fullScanThresholdPoints, 
 export { DEFAULT_LIMITS, type EngineLimits } from './limits.js';
 export { encodeOperation, decodeOperation, type Operation } from './operations.js';
 export { parsePointId, comparePointIds } from './point-id.js';
+export { averageQuery } from './average-query.js';
 export type { SnapshotDescription } from './snapshots.js';
 export { POINTS_FILE, CHECKPOINT_FILE, CHECKPOINT_KIND, type TimedOp } from './shard.js';
 export { operationCommitTimeMs } from './operations.js';

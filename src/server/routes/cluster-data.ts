@@ -16,8 +16,8 @@ import { RvError } from '../../errors.js';
 import { checkUpdateMode, rejectUnsupported, writeOptionsOf } from '../compat.js';
 import { ok } from '../envelope.js';
 import { collectionInfoOf } from '../collection-info.js';
-import { legacySearchBody } from './search.js';
-import { nearestSearchBody } from '../query/nearest-search-body.js';
+import { checkBatchSize, legacyRecommendBody, legacySearchBody } from './search.js';
+import { clusterQueryBody, type ClusterQuery } from '../query/cluster-query-body.js';
 import { collectionSchemas } from '../schemas/collections.js';
 import { pointSchemas } from '../schemas/points.js';
 import { searchSchemas } from '../schemas/search.js';
@@ -180,34 +180,35 @@ export function registerClusterDataRoutes(app: FastifyInstance, cluster: Cluster
     ok(reply, await cluster.search(request.params.collection_name, searchBody(request.body, ''), readAfterOf(request), contextOf(request))));
 
   app.post<{ Params: NameParams; Body: BatchBody }>('/collections/:collection_name/points/search/batch', { schema: searchSchemas.searchBatch, config: read }, async (request, reply) => {
-    const limit = cluster.limits.maxBatchQueries;
-    if (request.body.searches.length > limit) {
-      throw new RvError('RV_LIMIT_EXCEEDED', `searches has ${request.body.searches.length} requests, over the batch limit of ${limit}`, { details: { field: 'searches', limit } });
-    }
+    checkBatchSize(request.body.searches.length, cluster.limits);
     const bodies = request.body.searches.map((search, i) => searchBody(search, `searches[${i}].`));
     const after = readAfterOf(request);
     return ok(reply, await Promise.all(bodies.map((body) => cluster.search(request.params.collection_name, body, after, contextOf(request)))));
   });
 
-  // The universal query's nearest-neighbour form is a search (query/nearest-search-body.ts); its other forms are refused by field.
-  app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/query', { schema: searchSchemas.query, config: read }, async (request, reply) => {
-    const body = nearestSearchBody(request.body, cluster.limits);
-    return ok(reply, { points: await cluster.search(request.params.collection_name, body, readAfterOf(request), contextOf(request)) });
-  });
+  // The universal query's nearest-neighbour and recommend forms are a search or a recommend (query/cluster-query-body.ts); its other forms are refused by field.
+  const runQuery = (request: FastifyRequest<{ Params: NameParams }>, query: ClusterQuery, after: Map<number, number> | undefined) =>
+    (query.op === 'recommend' ? cluster.recommend(request.params.collection_name, query.body, after, contextOf(request))
+      : cluster.search(request.params.collection_name, query.body, after, contextOf(request)));
+
+  app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/query', { schema: searchSchemas.query, config: read }, async (request, reply) =>
+    ok(reply, { points: await runQuery(request, clusterQueryBody(request.body, cluster.limits), readAfterOf(request)) }));
 
   app.post<{ Params: NameParams; Body: BatchBody }>('/collections/:collection_name/points/query/batch', { schema: searchSchemas.queryBatch, config: read }, async (request, reply) => {
-    const limit = cluster.limits.maxBatchQueries;
-    if (request.body.searches.length > limit) {
-      throw new RvError('RV_LIMIT_EXCEEDED', `searches has ${request.body.searches.length} requests, over the batch limit of ${limit}`, { details: { field: 'searches', limit } });
-    }
+    checkBatchSize(request.body.searches.length, cluster.limits);
     // Every request is checked before any runs: an unsupported or bad one fails the batch at once.
-    const bodies = request.body.searches.map((search, i) => nearestSearchBody(search, cluster.limits, `searches[${i}]`));
+    const queries = request.body.searches.map((search, i) => clusterQueryBody(search, cluster.limits, `searches[${i}]`));
     const after = readAfterOf(request);
-    return ok(reply, await Promise.all(bodies.map(async (body) => ({ points: await cluster.search(request.params.collection_name, body, after, contextOf(request)) }))));
+    return ok(reply, await Promise.all(queries.map(async (query) => ({ points: await runQuery(request, query, after) }))));
   });
 
-  for (const path of ['recommend', 'recommend/batch']) {
-    app.post<{ Params: NameParams }>(`/collections/:collection_name/points/${path}`, { config: read }, async () =>
-      unsupported(`POST /collections/{name}/points/${path}`, 'use /points/search or /points/query (or their batches) with a vector'));
-  }
+  app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/recommend', { schema: searchSchemas.recommend, config: read }, async (request, reply) =>
+    ok(reply, await cluster.recommend(request.params.collection_name, legacyRecommendBody(request.body, ''), readAfterOf(request), contextOf(request))));
+
+  app.post<{ Params: NameParams; Body: BatchBody }>('/collections/:collection_name/points/recommend/batch', { schema: searchSchemas.recommendBatch, config: read }, async (request, reply) => {
+    checkBatchSize(request.body.searches.length, cluster.limits);
+    const bodies = request.body.searches.map((search, i) => legacyRecommendBody(search, `searches[${i}].`));
+    const after = readAfterOf(request);
+    return ok(reply, await Promise.all(bodies.map((body) => cluster.recommend(request.params.collection_name, body, after, contextOf(request)))));
+  });
 }

@@ -12,7 +12,8 @@ type Body = Record<string, unknown>;
 interface NameParams { collection_name: string }
 interface BatchBody { searches: Body[] }
 
-function checkBatchSize(count: number, limits: EngineLimits): void {
+/** A batch of searches, queries or recommendations within the engine's batch limit (shared with the cluster routes). */
+export function checkBatchSize(count: number, limits: EngineLimits): void {
   if (count > limits.maxBatchQueries) {
     throw new RvError('RV_LIMIT_EXCEEDED', `searches has ${count} requests, over the batch limit of ${limits.maxBatchQueries}`, { details: { field: 'searches', limit: limits.maxBatchQueries } });
   }
@@ -35,10 +36,15 @@ function legacySearch(collection: Collection, body: Body, prefix: string): Retur
   return collection.search(legacySearchBody(body, prefix));
 }
 
-function legacyRecommend(collection: Collection, body: Body, prefix: string): ReturnType<Collection['recommend']> {
+/** A RecommendRequest checked for what RuVector refuses (shared with the cluster routes). */
+export function legacyRecommendBody(body: Body, prefix: string): Body {
   rejectUnsupported(body, ['shard_key', 'lookup_from'], prefix);
   checkUsing(body.using, `${prefix}using`);
-  return collection.recommend(body);
+  return body;
+}
+
+function legacyRecommend(collection: Collection, body: Body, prefix: string): ReturnType<Collection['recommend']> {
+  return collection.recommend(legacyRecommendBody(body, prefix));
 }
 
 /** Registers the query, search and recommend routes on `app`. */

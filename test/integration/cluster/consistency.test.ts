@@ -2,7 +2,8 @@
  * Cluster basics on real servers: 3 NATS (JetStream, R3 streams) + 3 RuVector nodes.
  * A collection created on node A is searchable on B and C with results equal to a single
  * node's on the same data; writes through one node are read through another with
- * read-your-writes (the write token); metadata (aliases) converges on every node.
+ * read-your-writes (the write token); recommend gives a single node's results; metadata
+ * (aliases) converges on every node.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -75,6 +76,27 @@ describe('cluster: collections, search and read-your-writes across nodes', { tim
           assert.deepEqual(got.map((p) => p.payload), expected.map((p) => p.payload));
         }
       }
+      // Recommend: example ids looked up on their shards, examples excluded; equal to a single node.
+      const recommendations = [
+        { positive: [3, 17], negative: [42], limit: 5, params: { exact: true } },
+        { positive: [5, randomPoints(1, 3)[0].vector], limit: 6, offset: 1, params: { exact: true }, filter: { must: [{ key: 'group', match: { value: 1 } }] }, with_payload: true },
+      ];
+      for (const [r, body] of recommendations.entries()) {
+        const expected = single.collection('docs').recommend(body).map((p) => ({ id: p.id, score: p.score, payload: p.payload }));
+        const response = await c.call('POST', '/collections/docs/points/recommend', body, after);
+        assert.equal(response.status, 200, JSON.stringify(response.body));
+        const got = (response.body.result as { id: number; score: number; payload?: unknown }[]);
+        assert.deepEqual(got.map((p) => p.id), expected.map((p) => p.id), `recommendation ${r}`);
+        got.forEach((p, i) => assert.ok(Math.abs(p.score - expected[i].score) < 1e-6));
+        assert.deepEqual(got.map((p) => p.payload), expected.map((p) => p.payload));
+      }
+      const batch = await b.call('POST', '/collections/docs/points/recommend/batch', { searches: recommendations }, after);
+      assert.equal(batch.status, 200, JSON.stringify(batch.body));
+      assert.deepEqual((batch.body.result as { id: number }[][]).map((list) => list.map((p) => p.id)), recommendations.map((body) => single.collection('docs').recommend(body).map((p) => p.id)));
+      const missing = await b.call('POST', '/collections/docs/points/recommend', { positive: [1, 99999] }, after);
+      assert.equal(missing.status, 404, JSON.stringify(missing.body));
+      assert.match(JSON.stringify(missing.body), /99999.*positive\[1\]/);
+
       const count = await c.call('POST', '/collections/docs/points/count', { filter: { must: [{ key: 'group', match: { value: 2 } }] } }, after);
       assert.deepEqual(count.body.result, single.collection('docs').count({ filter: { must: [{ key: 'group', match: { value: 2 } }] } }));
       const scrolled: number[] = [];
@@ -171,7 +193,6 @@ describe('cluster: collections, search and read-your-writes across nodes', { tim
       [{ prefetch: [{ query: vector, limit: 5 }], query: { fusion: 'rrf' } }, 'prefetch'],
       [{ prefetch: { query: vector }, query: vector }, 'prefetch'],
       [{ query: { order_by: 'group' } }, 'query.order_by'],
-      [{ query: { recommend: { positive: [1] } } }, 'query.recommend'],
       [{ query: { nearest: vector, mmr: { diversity: 0.5 } } }, 'query.mmr'],
       [{ query: 7 }, 'query'],
       [{ limit: 3 }, 'query'],
@@ -189,7 +210,12 @@ describe('cluster: collections, search and read-your-writes across nodes', { tim
     assert.match(String((badBatch.body as { status?: { error?: string } }).status?.error), /^searches\[1\]\.query\.order_by: /);
     const badVector = await a.call('POST', '/collections/docs/points/query', { query: [1, 2] });
     assert.equal(badVector.status, 400, 'a vector of the wrong size is the engine\'s 400, as on a single node');
-    assert.equal((await a.call('POST', '/collections/docs/points/recommend', { positive: [1] })).status, 400);
+    // The recommend form is a recommend, with the same answer as /points/recommend.
+    const recommended = await a.call('POST', '/collections/docs/points/query', { query: { recommend: { positive: [1], negative: [2] } }, limit: 4, params: { exact: true } });
+    assert.equal(recommended.status, 200, JSON.stringify(recommended.body));
+    const legacy = await a.call('POST', '/collections/docs/points/recommend', { positive: [1], negative: [2], limit: 4, params: { exact: true } });
+    assert.equal((legacy.body.result as unknown[]).length, 4);
+    assert.deepEqual((recommended.body.result as { points: { id: number }[] }).points.map((p) => p.id), (legacy.body.result as { id: number }[]).map((p) => p.id));
   });
 
   test('metrics: fan-out durations per operation; the per-node breakers in the breaker gauge and /ready', async () => {
