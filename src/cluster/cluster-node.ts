@@ -20,18 +20,19 @@
  *               by a token of per-shard sequences returned by writes
  */
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import {
   connect, DiscardPolicy, RetentionPolicy, StorageType, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type KV,
   type NatsConnection, type ObjectStore,
 } from 'nats';
 import { RvError, isRvError } from '../errors.js';
-import { averageQuery, comparePointIds, encodeOperation, parseCreateCollection, parsePointId, type CollectionConfig, type Database, type EngineLogger, type Operation, type PointRecord, type ScoredPoint } from '../engine/index.js';
+import { applyCollectionUpdate, averageQuery, comparePointIds, encodeOperation, parseCreateCollection, parsePointId, type CollectionConfig, type Database, type EngineLogger, type Operation, type PointRecord, type ScoredPoint } from '../engine/index.js';
 import { isObject, parseLimit, parseNonNegativeInt, parsePointIds, parseVector } from '../engine/input.js';
 import type { WriteOptions } from '../engine/collection.js';
 import type { PointId } from '../core/types.js';
 import { metricFor } from '../core/distance/metric.js';
 import { ClusterWriter } from './cluster-writer.js';
-import { logSubject, newCollectionUid, parseLocalCollectionName, streamName, type CollectionMeta } from './collection-meta.js';
+import { logSubject, MAX_COLLECTION_UPDATES, newCollectionUid, parseLocalCollectionName, streamName, type CollectionMeta } from './collection-meta.js';
 import { contextHeaders, FanOut, type RequestContext } from './fan-out.js';
 import { rankByRendezvous, shardOfPoint } from './hashing.js';
 import { SecuritySync } from './security-sync.js';
@@ -440,7 +441,10 @@ export class ClusterNode {
         const stream = streamName(meta.uid, shard);
         const existing = this.replicas.get(stream);
         wanted.add(stream);
-        if (existing !== undefined) continue;
+        if (existing !== undefined) {
+          await this.syncReplicaConfig(existing, meta).catch((error: unknown) => this.log('warn', 'updating a replica\'s config failed (retried with the next reconcile)', { stream, error: (error as Error).message }));
+          continue;
+        }
         const replica = new ShardReplica(meta, shard, {
           nodeId: this.nodeId, db: this.db, nc: this.nc, js: this.js, jsm: this.jsm, log: this.log,
           snapshots: () => this.snapshots(),
@@ -474,8 +478,10 @@ export class ClusterNode {
    * replication_factor nodes: then every copy is kept.
    */
   private surplusLongEnough(replica: ShardReplica): boolean {
-    const placed = this.placement(replica.meta, replica.shard);
-    if (!replica.isServing || placed.includes(this.nodeId) || placed.length < replica.meta.replicationFactor) {
+    const meta = this.collections.get(replica.meta.name);
+    if (meta === undefined || meta.uid !== replica.meta.uid) return false; // being deleted: the caller drops it
+    const placed = this.placement(meta, replica.shard);
+    if (!replica.isServing || placed.includes(this.nodeId) || placed.length < meta.replicationFactor) {
       this.surplus.delete(replica.stream);
       return false;
     }
@@ -684,9 +690,71 @@ export class ClusterNode {
       .sort((a, b) => a.alias_name.localeCompare(b.alias_name));
   }
 
-  /** The collection's config as a single node would report it, with the cluster's shard count and replication factor. */
+  /** The collection's config as a single node would report it (updates applied), with the cluster's shard count and replication factor. */
   configOf(meta: CollectionMeta): CollectionConfig {
-    return { ...parseCreateCollection(meta.body, this.db.limits), shard_number: meta.shardNumber, replication_factor: meta.replicationFactor };
+    const config = (meta.updates ?? []).reduce((current, update) => applyCollectionUpdate(current, update), parseCreateCollection(meta.body, this.db.limits));
+    return { ...config, shard_number: meta.shardNumber, replication_factor: meta.replicationFactor };
+  }
+
+  /**
+   * Qdrant's PATCH /collections/{name}: validated as a single node does, appended to the
+   * collection's updates in the metadata bucket (compare-and-set), then applied by every
+   * replica. `params.replication_factor` also changes the placement (replicas are added or
+   * dropped) and the shard streams' replica count.
+   */
+  async updateCollection(nameOrAlias: string, patchInput: unknown): Promise<void> {
+    const patch = isObject(patchInput) ? patchInput : {};
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = await this.resolveFresh(nameOrAlias);
+      const entry = await this.meta.get(collectionKey(current.name));
+      if (entry === null || entry.operation !== 'PUT' || entry.value.length === 0) {
+        this.collections.delete(current.name);
+        throw new RvError('RV_COLLECTION_NOT_FOUND', `Not found: Collection \`${nameOrAlias}\` doesn't exist!`, { details: { collection: nameOrAlias } });
+      }
+      const meta = entry.json<CollectionMeta>();
+      const next = applyCollectionUpdate(this.configOf(meta), patch); // throws RV_COLLECTION_CONFIG naming the field
+      const updates = meta.updates ?? [];
+      if (updates.length >= MAX_COLLECTION_UPDATES) {
+        throw new RvError('RV_LIMIT_EXCEEDED', `collection ${meta.name} has had ${updates.length} updates, the most kept; create a new collection with the wanted parameters and switch an alias to it`, { details: { field: 'body', limit: MAX_COLLECTION_UPDATES } });
+      }
+      const replicationFactor = next.replication_factor ?? meta.replicationFactor;
+      const streamReplicas = Math.min(replicationFactor, this.options.maxStreamReplicas ?? 3, 5);
+      if (streamReplicas !== meta.streamReplicas) {
+        for (let shard = 0; shard < meta.shardNumber; shard++) {
+          const stream = streamName(meta.uid, shard);
+          try {
+            const info = await this.jsm.streams.info(stream);
+            if (info.config.num_replicas !== streamReplicas) await this.jsm.streams.update(stream, { num_replicas: streamReplicas });
+          } catch (cause) {
+            throw new RvError('RV_CLUSTER_UNAVAILABLE', `cannot change the replicas of stream ${stream} to ${streamReplicas}: ${(cause as Error).message}`, { cause, details: { field: 'params.replication_factor' } });
+          }
+        }
+      }
+      const updated: CollectionMeta = { ...meta, replicationFactor, streamReplicas, updates: [...updates, patch] };
+      try {
+        await this.meta.update(collectionKey(meta.name), JSON.stringify(updated), entry.revision);
+      } catch (error) {
+        if (/wrong last sequence|key exists/i.test((error as Error).message)) continue; // a concurrent update: redo on top of it
+        throw new RvError('RV_CLUSTER_UNAVAILABLE', `cannot update collection ${meta.name} in the cluster: ${(error as Error).message}`, { cause: error, details: { collection: meta.name } });
+      }
+      this.collections.set(updated.name, updated);
+      this.reconcile();
+      await this.reconciling;
+      this.log('info', 'collection updated in the cluster', { collection: meta.name, updates: updated.updates?.length, replicationFactor });
+      return;
+    }
+    throw new RvError('RV_CLUSTER_UNAVAILABLE', 'the collection update kept conflicting with concurrent updates; retry', { details: { field: 'body' } });
+  }
+
+  /** Brings a serving local replica's config to the collection's (updates applied); a no-op when equal. */
+  private async syncReplicaConfig(replica: ShardReplica, meta: CollectionMeta): Promise<void> {
+    const updates = meta.updates ?? [];
+    if (updates.length === 0 || !replica.isServing || !this.db.hasCollection(replica.localName)) return;
+    const local = this.db.collection(replica.localName).config;
+    const target = updates.reduce((current, update) => applyCollectionUpdate(current, update), local);
+    if (isDeepStrictEqual(target, local)) return;
+    for (const update of updates) await this.db.updateCollection(replica.localName, update);
+    this.log('info', 'replica config updated', { stream: replica.stream, updates: updates.length });
   }
 
   async collectionStats(nameOrAlias: string, context?: RequestContext): Promise<ClusterCollectionStats> {

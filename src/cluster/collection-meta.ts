@@ -21,8 +21,16 @@ export interface CollectionMeta {
   streamReplicas: number;
   /** The create body without the sharding fields: what each local replica is created with. */
   body: Record<string, unknown>;
+  /**
+   * PATCH /collections/{name} bodies, in the order accepted; every replica applies them on top
+   * of `body` (each sets absolute values, so re-applying the list converges). At most MAX_UPDATES.
+   */
+  updates?: Record<string, unknown>[];
   createdAt: string;
 }
+
+/** Most PATCH bodies a collection keeps (each is small; past this, re-create and switch an alias). */
+export const MAX_COLLECTION_UPDATES = 1000;
 
 export function newCollectionUid(): string {
   return randomBytes(6).toString('hex');

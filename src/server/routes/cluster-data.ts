@@ -79,8 +79,10 @@ export function registerClusterDataRoutes(app: FastifyInstance, cluster: Cluster
     return ok(reply, true);
   });
 
-  app.patch<{ Params: NameParams; Body: unknown }>('/collections/:collection_name', { schema: collectionSchemas.update, config: admin }, async () =>
-    unsupported('PATCH /collections/{name}', 'create a new collection with the new parameters and switch an alias to it'));
+  app.patch<{ Params: NameParams; Body: unknown }>('/collections/:collection_name', { schema: collectionSchemas.update, config: admin }, async (request, reply) => {
+    await cluster.updateCollection(request.params.collection_name, request.body ?? {});
+    return ok(reply, true);
+  });
 
   app.delete<{ Params: NameParams }>('/collections/:collection_name', { schema: collectionSchemas.delete, config: admin }, async (request, reply) =>
     ok(reply, await cluster.deleteCollection(request.params.collection_name)));

@@ -10,6 +10,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { connect } from 'nats';
+import { streamName } from '../../../src/cluster/collection-meta.js';
 import { Database } from '../../../src/engine/index.js';
 import { mulberry32 } from '../../helpers/random.js';
 import { NatsCluster, waitFor } from '../../helpers/nats-cluster.js';
@@ -216,6 +218,49 @@ describe('cluster: collections, search and read-your-writes across nodes', { tim
     const legacy = await a.call('POST', '/collections/docs/points/recommend', { positive: [1], negative: [2], limit: 4, params: { exact: true } });
     assert.equal((legacy.body.result as unknown[]).length, 4);
     assert.deepEqual((recommended.body.result as { points: { id: number }[] }).points.map((p) => p.id), (legacy.body.result as { id: number }[]).map((p) => p.id));
+  });
+
+  test('PATCH /collections/{name}: every replica applies the update; replication_factor moves replicas and stream replicas', async () => {
+    const [a, b, c] = nodes;
+    assert.equal((await a.call('PUT', '/collections/tuned', { vectors: { size: DIM, distance: 'Euclid' }, shard_number: 2 })).status, 200);
+    const points = randomPoints(60, 11);
+    const written = await a.call('PUT', '/collections/tuned/points?wait=true', { points });
+    const after = { 'x-ruvector-read-after': String(written.headers['x-ruvector-write-token']) };
+    const query = { vector: points[5].vector, limit: 5, params: { exact: true } };
+    const before = (await b.call('POST', '/collections/tuned/points/search', query, after)).body.result as { id: number }[];
+
+    const bad = await b.call('PATCH', '/collections/tuned', { hnsw_config: { m: -1 } });
+    assert.equal(bad.status, 400, JSON.stringify(bad.body));
+    assert.match(JSON.stringify(bad.body), /hnsw_config\.m/);
+
+    const patched = await b.call('PATCH', '/collections/tuned', { hnsw_config: { m: 24, ef_construct: 150 }, optimizers_config: { indexing_threshold: 5000 }, params: { replication_factor: 2 } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    for (const node of nodes) {
+      await waitFor(`node ${node.id} to report the update`, async () => {
+        const config = ((await node.call('GET', '/collections/tuned')).body.result as { config: { hnsw_config: { m: number; ef_construct: number }; optimizer_config: { indexing_threshold: number }; params: { replication_factor: number } } }).config;
+        return config.hnsw_config.m === 24 && config.hnsw_config.ef_construct === 150 && config.optimizer_config.indexing_threshold === 5000 && config.params.replication_factor === 2 ? true : undefined;
+      });
+    }
+    // Replication factor 2 on 3 nodes: each shard ends on two nodes, and every remaining replica has the new config.
+    await waitFor('two replicas per shard', async () => {
+      const shards = ((await c.call('GET', '/collections/tuned/cluster')).body.result as { shards: { replicas: unknown[] }[] }).shards;
+      return shards.every((shard) => shard.replicas.length === 2) ? true : undefined;
+    }, 60000);
+    const uid = a.cluster.resolve('tuned').uid;
+    for (let shard = 0; shard < 2; shard++) {
+      const holders = nodes.filter((n) => n.db.hasCollection(`c-${uid}-s${shard}`));
+      assert.equal(holders.length, 2, `shard ${shard} held by two nodes`);
+      for (const holder of holders) assert.equal(holder.db.collection(`c-${uid}-s${shard}`).config.hnsw_config.m, 24, `the replica of shard ${shard} on ${holder.id} applied the update`);
+    }
+    const nc = await connect({ servers: nats.urls });
+    try {
+      const jsm = await nc.jetstreamManager();
+      for (let shard = 0; shard < 2; shard++) assert.equal((await jsm.streams.info(streamName(uid, shard))).config.num_replicas, 2, `stream of shard ${shard} at R2`);
+    } finally {
+      await nc.close();
+    }
+    assert.deepEqual(((await c.call('POST', '/collections/tuned/points/search', query, after)).body.result as { id: number }[]).map((p) => p.id), before.map((p) => p.id), 'the same answers after the move');
+    assert.deepEqual((await a.call('POST', '/collections/tuned/points/count', {}, after)).body.result, { count: 60 });
   });
 
   test('metrics: fan-out durations per operation; the per-node breakers in the breaker gauge and /ready', async () => {
