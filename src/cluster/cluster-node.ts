@@ -106,6 +106,10 @@ export interface ClusterObservers {
   onFanOut?: (op: RpcOp, seconds: number, outcome: 'ok' | 'error') => void;
   /** The NATS connection was re-established. */
   onReconnect?: () => void;
+  /** NATS elected a new leader for an op-log stream that already existed (not its first election). */
+  onStreamLeaderElected?: (stream: string, leader: string) => void;
+  /** This node started a replica of a shard already served elsewhere (a node left or joined, or replication_factor rose). */
+  onReplicaReassigned?: (stream: string) => void;
 }
 
 export interface NodeStatus {
@@ -149,6 +153,8 @@ const COLLECTION_PREFIX = 'collections.';
 const ALIASES_KEY = 'aliases';
 const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_SHARDS = 64;
+/** A stream's leader election this soon after its collection was created is its first one. */
+const FIRST_ELECTION_MS = 15000;
 
 const collectionKey = (name: string): string => `${COLLECTION_PREFIX}${Buffer.from(name).toString('base64url')}`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -184,6 +190,8 @@ export class ClusterNode {
   private advertiseUrl: string | undefined;
   private readonly observers = new Set<ClusterObservers>();
   private securitySync: SecuritySync | undefined;
+  /** Op-log stream → its leader as the last leader-elected advisory named it. */
+  private readonly streamLeaders = new Map<string, string>();
   /** Local replicas outside the placement: stream → since when, and the sequence they had applied then. */
   private readonly surplus = new Map<string, { since: number; applied: number }>();
 
@@ -327,6 +335,7 @@ export class ClusterNode {
         await sleep(500 * attempt);
       }
     }
+    this.watchLeaderElections();
     await this.heartbeat();
     await this.watchMembers();
     await this.watchMeta();
@@ -370,6 +379,36 @@ export class ClusterNode {
     const status = await this.meta.status();
     if (status.values === 0) initialDone();
     await initial;
+  }
+
+  /**
+   * JetStream's leader-elected advisories for the op-log streams (RV_<uid>_<shard>). A stream's
+   * first election, right after its collection was created, is not a change and is not reported.
+   */
+  private watchLeaderElections(): void {
+    const subscription = this.nc.subscribe('$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.*', {
+      callback: (error, msg) => {
+        if (error !== null) return;
+        const stream = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
+        const match = /^RV_([0-9a-f]+)_\d+$/.exec(stream);
+        if (match === null) return;
+        let leader = '';
+        try {
+          leader = String((JSON.parse(new TextDecoder().decode(msg.data)) as { leader?: unknown }).leader ?? '');
+        } catch {
+          // the advisory's body is informative only
+        }
+        const previous = this.streamLeaders.get(stream);
+        this.streamLeaders.set(stream, leader);
+        if (previous === leader) return;
+        // Not seen before: a change unless the collection is young (its streams' first elections).
+        const meta = [...this.collections.values()].find((m) => m.uid === match[1]);
+        if (previous === undefined && (meta === undefined || Date.now() - Date.parse(meta.createdAt) < FIRST_ELECTION_MS)) return;
+        this.log('info', 'op-log stream leader elected', { stream, leader, previous: previous ?? null });
+        this.notify((o) => o.onStreamLeaderElected?.(stream, leader));
+      },
+    });
+    this.background.push(subscription.closed);
   }
 
   private async watchMembers(): Promise<void> {
@@ -452,6 +491,7 @@ export class ClusterNode {
         });
         const hostsAlready = this.db.hasCollection(replica.localName);
         if (!hostsAlready && !this.placement(meta, shard).includes(this.nodeId)) continue;
+        if (!hostsAlready && this.servingNodes(meta, shard).some((id) => id !== this.nodeId)) this.notify((o) => o.onReplicaReassigned?.(stream));
         this.replicas.set(stream, replica);
         const started = replica.start().then(() => this.heartbeat()).catch((error: unknown) => {
           this.log('error', 'shard replica failed to start', { stream, error: (error as Error).message });

@@ -16,6 +16,8 @@ export interface ClusterMetricsSink {
   observeReplicationLag(ops: number, seconds?: number): void;
   observeClusterFanOut(op: string, seconds: number, outcome: 'ok' | 'error'): void;
   natsReconnected(): void;
+  streamLeaderChanged(): void;
+  shardReassigned(): void;
 }
 
 /** The ClusterOptions of a config; undefined when `cluster.servers` is unset. */
@@ -95,13 +97,15 @@ export async function startClusterFromConfig(config: RuVectorConfig, db: Databas
 
 /**
  * Feeds membership and replication lag into `sink` every `intervalMs`, and each fan-out's
- * duration and each NATS reconnect as they happen; returns the stop function. (The per-node
+ * duration, NATS reconnect, stream leader change and replica reassignment as they happen; returns the stop function. (The per-node
  * breakers reach `ruvector_circuit_breaker_state` through the shared DependencyPolicies.)
  */
 export function feedClusterMetrics(cluster: ClusterNode, sink: ClusterMetricsSink, intervalMs = 5000): () => void {
   const stopObserving = cluster.observe({
     onFanOut: (op, seconds, outcome) => sink.observeClusterFanOut(op, seconds, outcome),
     onReconnect: () => sink.natsReconnected(),
+    onStreamLeaderElected: () => sink.streamLeaderChanged(),
+    onReplicaReassigned: () => sink.shardReassigned(),
   });
   const timer = setInterval(() => {
     const nodes = cluster.nodeStatuses();

@@ -103,7 +103,7 @@ export class OperationalMetrics {
     this.clusterNodesTotal = new Gauge({ name: name('cluster_nodes_total'), help: 'Nodes in the cluster membership (0: single node, no cluster).', registers });
     this.clusterNodesHealthy = new Gauge({ name: name('cluster_nodes_healthy'), help: 'Cluster nodes whose heartbeat is current.', registers });
     this.streamLeaderChanges = new Counter({ name: name('cluster_stream_leader_changes_total'), help: 'JetStream stream leader changes seen on the op-log streams (NATS elects them; RuVector runs no election of its own).', registers });
-    this.shardReassignments = new Counter({ name: name('cluster_shard_reassignments_total'), help: 'Shard replicas reassigned after a node left the membership.', registers });
+    this.shardReassignments = new Counter({ name: name('cluster_shard_reassignments_total'), help: 'Shard replicas this node started for shards already served elsewhere (a node left or joined, or replication_factor rose).', registers });
     this.replicationLagOps = new Histogram({ name: name('replication_lag_ops'), help: 'Op-log entries a replica is behind its stream, observed per replica and check.', buckets: [0, 1, 10, 100, 1000, 10000, 100000], registers });
     this.replicationLagSeconds = new Histogram({ name: name('replication_lag_seconds'), help: 'Age of the newest op-log entry a replica has not yet applied.', buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60], registers });
     this.fanOutDuration = new Histogram({ name: name('cluster_fanout_duration_seconds'), help: 'Duration of one cluster fan-out (a request to one replica of every shard, retries included), by operation and outcome.', labelNames: ['op', 'outcome'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
@@ -194,7 +194,7 @@ export class OperationalMetrics {
     this.streamLeaderChanges.inc();
   }
 
-  /** A shard replica was reassigned after a node left. */
+  /** This node started a replica of a shard already served elsewhere (a node left or joined, or replication_factor rose). */
   shardReassigned(): void {
     this.shardReassignments.inc();
   }

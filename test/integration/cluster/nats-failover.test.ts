@@ -47,6 +47,12 @@ describe('cluster: kill -9 of a shard stream leader (NATS)', { timeout: 240000 }
       const info = await a.cluster.collectionCluster('ha');
       return info.shards[0].leader !== null && info.shards[0].leader !== leader ? info.shards[0].leader : undefined;
     }, 60000);
+    // NATS's leader-elected advisory reaches the nodes' stream leader change counter.
+    await waitFor('the leader change in /metrics', async () => {
+      const text = String((await a.server.app.inject({ method: 'GET', url: '/metrics' })).body);
+      const value = Number(/^ruvector_cluster_stream_leader_changes_total (\S+)$/m.exec(text)?.[1] ?? 0);
+      return value >= 1 ? true : undefined;
+    }, 30000);
     await new Promise((r) => setTimeout(r, 1000));
     await load.stop();
     const window = load.longestAck(killedAt - 1, killedAt + 60000);

@@ -90,6 +90,8 @@ describe('cluster: a fourth node joins from snapshot + tail; a leaving node\'s r
     const local = localCollectionName(a.cluster.resolve('moved').uid, 0);
     await waitFor('the stand-in holds every point', () => (standIn.db.hasCollection(local) && standIn.db.collection(local).count({}).count === 100 ? true : undefined), 30000);
     assert.equal(hosts(others, 'moved').length, 2, 'two copies again');
+    const metrics = String((await standIn.server.app.inject({ method: 'GET', url: '/metrics' })).body);
+    assert.ok(Number(/^ruvector_cluster_shard_reassignments_total (\S+)$/m.exec(metrics)?.[1] ?? 0) >= 1, 'the stand-in counted the reassignment');
     const count = await a.call('POST', '/collections/moved/points/count', { exact: true });
     assert.deepEqual(count.body.result, { count: 100 });
 
