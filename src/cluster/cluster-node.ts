@@ -153,6 +153,12 @@ const COLLECTION_PREFIX = 'collections.';
 const ALIASES_KEY = 'aliases';
 const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_SHARDS = 64;
+/**
+ * One publish attempt's time limit. During a stream leader election a publish gets no answer
+ * until a new leader exists; a short attempt retried (same message id, de-duplicated) notices
+ * the new leader sooner than a long one.
+ */
+const PUBLISH_ATTEMPT_MS = 2000;
 /** A stream's leader election this soon after its collection was created is its first one. */
 const FIRST_ELECTION_MS = 15000;
 
@@ -858,7 +864,7 @@ export class ClusterNode {
     let lastError: unknown;
     while (Date.now() < deadline) {
       try {
-        const ack = await this.js.publish(logSubject(meta.uid, shard), data, { msgID, expect: { streamName: stream }, timeout: Math.min(5000, Math.max(500, deadline - Date.now())), headers: contextHeaders(context) });
+        const ack = await this.js.publish(logSubject(meta.uid, shard), data, { msgID, expect: { streamName: stream }, timeout: Math.min(PUBLISH_ATTEMPT_MS, Math.max(500, deadline - Date.now())), headers: contextHeaders(context) });
         return ack.seq;
       } catch (error) {
         lastError = error;
