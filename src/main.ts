@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { RuVectorConfig } from './config/index.js';
 import { Database, MasterKeyRotation, type EngineLimits, type EngineLogger } from './engine/index.js';
 import { keyringFromConfig } from './security/crypto/index.js';
+import { createSecretProvider, type SecretProviderOutbound } from './security/secrets/index.js';
 import { RvError } from './errors.js';
 import { createServer, type ServerOptions } from './server/index.js';
 import { createSecurityContext, type SecurityContext } from './security/security-context.js';
@@ -110,15 +111,29 @@ async function securityFromConfig(config: RuVectorConfig, adminKey: AdminKeyOpti
   });
 }
 
-/** HTTPS, rate limits and CORS from the `[tls]`, `[rate_limit]` and `[service]` sections. */
-function serverTransportFromConfig(config: RuVectorConfig): Pick<ServerOptions, 'tls' | 'rateLimit' | 'corsOrigins'> {
+/**
+ * HTTPS, rate limits and CORS from the `[tls]`, `[rate_limit]` and `[service]` sections. Each
+ * TLS PEM comes from its file or from a secret of `[secrets]` (`*_secret`), re-read on the
+ * reload interval and when the provider is refreshed.
+ */
+function serverTransportFromConfig(config: RuVectorConfig, secretsOutbound: SecretProviderOutbound): Pick<ServerOptions, 'tls' | 'rateLimit' | 'corsOrigins'> {
   const { tls, rate_limit: limits } = config;
-  if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) {
-    throw new RvError('RV_CONFIG_INVALID', 'tls.cert_file and tls.key_file go together: set both for HTTPS, or neither', { details: { field: tls.cert_file === undefined ? 'tls.cert_file' : 'tls.key_file' } });
+  const hasCert = tls.cert_file !== undefined || tls.cert_secret !== undefined;
+  const hasKey = tls.key_file !== undefined || tls.key_secret !== undefined;
+  if (hasCert !== hasKey) {
+    throw new RvError('RV_CONFIG_INVALID', 'the TLS certificate and key go together: set tls.cert_file or tls.cert_secret and tls.key_file or tls.key_secret for HTTPS, or neither', { details: { field: hasCert ? 'tls.key_file' : 'tls.cert_file' } });
   }
+  const usesSecrets = tls.cert_secret !== undefined || tls.key_secret !== undefined || tls.ca_secret !== undefined;
+  const secrets = usesSecrets ? createSecretProvider(config.secrets, process.env, secretsOutbound) : undefined;
+  const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> => (value === undefined ? {} : { [key]: value } as Record<K, V>);
   return {
-    ...(tls.cert_file === undefined || tls.key_file === undefined ? {} : {
-      tls: { certFile: tls.cert_file, keyFile: tls.key_file, ...(tls.ca_file === undefined ? {} : { caFile: tls.ca_file }), clientAuth: tls.client_auth, reloadIntervalSeconds: tls.reload_interval_seconds },
+    ...(!hasCert ? {} : {
+      tls: {
+        ...optional('certFile', tls.cert_file), ...optional('keyFile', tls.key_file), ...optional('caFile', tls.ca_file),
+        ...optional('certSecret', tls.cert_secret), ...optional('keySecret', tls.key_secret), ...optional('caSecret', tls.ca_secret),
+        ...(secrets === undefined ? {} : { readSecret: (name: string) => secrets.get(name), watchSecrets: (listener: () => void) => secrets.onChange(() => listener()) }),
+        clientAuth: tls.client_auth, reloadIntervalSeconds: tls.reload_interval_seconds,
+      },
     }),
     rateLimit: !limits.enabled ? false : {
       windowSeconds: limits.window_seconds, perIp: limits.per_ip,
@@ -210,7 +225,7 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
     serverOptions.security = security;
     // In a cluster, stored API keys and API-managed roles are the same on every node.
     await cluster?.replicateSecurity(security.keyStore, security.roles);
-    Object.assign(serverOptions, serverTransportFromConfig(config));
+    Object.assign(serverOptions, serverTransportFromConfig(config, secretsOutbound));
     server = await createServer(db, serverOptions);
     const metricsSink = server.operationalMetrics;
     dependencies.observe((name, state) => metricsSink.setCircuitBreakerState(name, state));

@@ -54,6 +54,9 @@ export interface RuVectorConfig {
     readonly cert_file?: string;
     readonly key_file?: string;
     readonly ca_file?: string;
+    readonly cert_secret?: string;
+    readonly key_secret?: string;
+    readonly ca_secret?: string;
     readonly client_auth: TlsClientAuth;
     readonly reload_interval_seconds: number;
   };
@@ -247,6 +250,9 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     cert_file: { type: 'string', minLength: 1, description: 'PEM certificate chain of the HTTPS server; with `key_file`, the API is served over HTTPS only.' },
     key_file: { type: 'string', minLength: 1, description: 'PEM private key of `cert_file`.' },
     ca_file: { type: 'string', minLength: 1, description: 'PEM CA bundle client certificates must chain to (needed for `client_auth`).' },
+    cert_secret: { type: 'string', minLength: 1, description: 'Instead of `cert_file`: the name of a secret in the `[secrets]` provider holding the PEM certificate chain (re-read when the provider\'s cache expires or is refreshed).' },
+    key_secret: { type: 'string', minLength: 1, description: 'Instead of `key_file`: the name of a secret holding the PEM private key.' },
+    ca_secret: { type: 'string', minLength: 1, description: 'Instead of `ca_file`: the name of a secret holding the PEM CA bundle for client certificates.' },
     client_auth: { type: 'enum', values: TLS_CLIENT_AUTH_MODES, default: 'none', description: '`required`: mTLS, a connection without a valid client certificate is refused; `optional`: verified when presented.' },
     reload_interval_seconds: { type: 'integer', default: 60, min: 1, max: 86400, description: 'How often the certificate, key and CA files are checked for changes and reloaded without restart.' },
   },

@@ -19,7 +19,7 @@ import cors from '@fastify/cors';
 import { RvError } from '../errors.js';
 import { createAuthHook } from './auth.js';
 import { registerRateLimits, type RateLimitOptions } from './rate-limit.js';
-import { CertificateReloader, httpsOptions, loadTlsMaterial, type TlsFiles } from './tls.js';
+import { CertificateReloader, httpsOptions, loadTlsMaterial, type TlsSettings } from './tls.js';
 import { createSecurityContext, type SecurityContext } from '../security/security-context.js';
 import type { Permission } from '../security/permissions.js';
 import { registerAdminKeyRoutes } from './routes/admin-keys.js';
@@ -72,7 +72,7 @@ export interface ServerOptions {
    */
   security?: SecurityContext;
   /** HTTPS (and client certificates); files are re-read when they change. Absent: plain HTTP. */
-  tls?: TlsFiles & { reloadIntervalSeconds?: number };
+  tls?: TlsSettings & { reloadIntervalSeconds?: number };
   /** Per-address and per-credential limits; false: none. Default: security/… defaults of the config. */
   rateLimit?: RateLimitOptions | false;
   /** Origins allowed by CORS; absent or empty: CORS off. */

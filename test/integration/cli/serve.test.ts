@@ -1,10 +1,13 @@
-// `ruvector serve` as a child process: config errors, the bootstrap key, the CLI over HTTP, SIGTERM.
+// `ruvector serve` as a child process: config errors, the bootstrap key, the CLI over HTTP,
+// HTTPS with the certificate from the secrets provider, SIGTERM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import https from 'node:https';
+import { generateDevCertificates } from '../../../src/cli/commands/certs.js';
 import { parseJsonl, runCli, spawnCli, tempDir } from './cli-runner.js';
 
 interface Served {
@@ -137,4 +140,25 @@ test('a restart verifies the stored bootstrap key hash and prints no new key', a
   assert.equal((await runCli(['collections', 'list', '--url', second.url, '--api-key', key])).code, 0);
   assert.equal((await runCli(['collections', 'list', '--url', second.url, '--api-key', 'not-the-key-0123456789'])).code, 5);
   assert.equal(await stop(second), 0);
+});
+
+test('HTTPS with the certificate and key from the env secrets provider ([tls] cert_secret / key_secret)', async (t) => {
+  const dir = tempDir(t);
+  const pki = join(dir, 'pki');
+  await generateDevCertificates(pki, { hosts: ['localhost', '127.0.0.1'], days: 2, clientName: 'unused' });
+  const key = 'configured-admin-key-0123456789';
+  const served = await serve(t, ['--data-dir', join(dir, 'data')], {
+    RUVECTOR__SERVICE__API_KEY: key,
+    RUVECTOR__TLS__CERT_SECRET: 'https_cert',
+    RUVECTOR__TLS__KEY_SECRET: 'https_key',
+    RUVECTOR_HTTPS_CERT: readFileSync(join(pki, 'server.pem'), 'utf8'),
+    RUVECTOR_HTTPS_KEY: readFileSync(join(pki, 'server-key.pem'), 'utf8'),
+  });
+  assert.match(served.url, /^https:/);
+  const status = await new Promise<number>((resolve, reject) => {
+    https.get(`${served.url}/collections`, { ca: readFileSync(join(pki, 'ca.pem')), servername: 'localhost', headers: { 'api-key': key } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+  });
+  assert.equal(status, 200);
+  assert.doesNotMatch(served.stdout() + served.stderr(), /PRIVATE KEY/, 'the key is never logged');
+  assert.equal(await stop(served), 0);
 });

@@ -1,15 +1,18 @@
 // HTTPS with real TLS on loopback: certificates from `ruvector certs dev` (openssl); mTLS
 // accepts a client certificate from the CA and refuses a missing or foreign one; optional
 // client auth refuses a presented but untrusted certificate; a renewed certificate is picked
-// up without restart.
+// up without restart; the certificate and key may come from the secrets provider instead of
+// files, and a refresh of the provider installs renewed ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { generateDevCertificates } from '../../../src/cli/commands/certs.js';
+import { FileSecretProvider } from '../../../src/security/secrets/index.js';
+import { loadTlsMaterial } from '../../../src/server/tls.js';
 import { deferrer, startServer, tempDir } from '../server/helpers.js';
 
 interface Answer { status: number; body: string; serial: string }
@@ -84,4 +87,46 @@ test('optional client auth: no certificate passes TLS (then the API key decides)
   assert.match(foreign.body, /Client certificate not trusted/);
   const health = await get(`${url}/healthz`, { ca: pki('ca.pem') });
   assert.equal(health.status, 200);
+});
+
+test('certificate and key from the secrets provider (file secrets, 0600); a refresh of the provider installs a renewed certificate', async (t) => {
+  const defer = deferrer(t);
+  const dir = tempDir(defer, 'rv-tls-');
+  const pki = join(dir, 'pki');
+  const renewed = join(dir, 'renewed');
+  await generateDevCertificates(pki, { hosts: ['localhost', '127.0.0.1'], days: 2, clientName: 'a' });
+  await generateDevCertificates(renewed, { hosts: ['localhost', '127.0.0.1'], days: 2, clientName: 'b' });
+  const secretsDir = join(dir, 'secrets');
+  mkdirSync(secretsDir, { mode: 0o700 });
+  const putSecret = (name: string, from: string): void => {
+    writeFileSync(join(secretsDir, `${name}.tmp`), readFileSync(from), { mode: 0o600 });
+    renameSync(join(secretsDir, `${name}.tmp`), join(secretsDir, name));
+  };
+  putSecret('https_cert', join(pki, 'server.pem'));
+  putSecret('https_key', join(pki, 'server-key.pem'));
+  const secrets = new FileSecretProvider({ dir: secretsDir });
+  const settings = { certSecret: 'https_cert', keySecret: 'https_key', readSecret: (name: string) => secrets.get(name), watchSecrets: (listener: () => void) => secrets.onChange(() => listener()), clientAuth: 'none' as const };
+
+  await assert.rejects(loadTlsMaterial({ ...settings, certFile: join(pki, 'server.pem') }), { code: 'RV_TLS_CONFIG', message: /tls.cert_file and tls.cert_secret are both set/ });
+  await assert.rejects(loadTlsMaterial({ ...settings, keySecret: 'missing_key' }), { code: 'RV_TLS_CONFIG', message: /tls.key_secret: cannot read secret "missing_key"/ });
+
+  const { server } = await startServer(t, { tls: { ...settings, reloadIntervalSeconds: 3600 } });
+  const url = await server.listen();
+  const trustBoth = { ca: Buffer.concat([readFileSync(join(pki, 'ca.pem')), readFileSync(join(renewed, 'ca.pem'))]) };
+  const first = await get(`${url}/collections`, trustBoth);
+  assert.equal(first.status, 200, first.body);
+  assert.equal(first.serial.toUpperCase(), new X509Certificate(readFileSync(join(pki, 'server.pem'))).serialNumber.toUpperCase());
+
+  // Rotation: new values in the secret store, then the provider's refresh (the rotation hook);
+  // the hour-long poll interval shows the refresh, not the poll, installed it.
+  putSecret('https_key', join(renewed, 'server-key.pem'));
+  putSecret('https_cert', join(renewed, 'server.pem'));
+  await secrets.refresh();
+  const expected = new X509Certificate(readFileSync(join(renewed, 'server.pem'))).serialNumber.toUpperCase();
+  let serial = first.serial.toUpperCase();
+  for (let i = 0; i < 50 && serial !== expected; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    serial = (await get(`${url}/collections`, trustBoth)).serial.toUpperCase();
+  }
+  assert.equal(serial, expected, 'the renewed certificate from the secrets provider is served without restart');
 });
