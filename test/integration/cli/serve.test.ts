@@ -1,10 +1,11 @@
 // `ruvector serve` as a child process: config errors, the bootstrap key, the CLI over HTTP,
-// HTTPS with the certificate from the secrets provider, SIGTERM.
+// HTTPS with the certificate from the secrets provider, master-key rotation, SIGTERM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import https from 'node:https';
 import { generateDevCertificates } from '../../../src/cli/commands/certs.js';
@@ -160,5 +161,45 @@ test('HTTPS with the certificate and key from the env secrets provider ([tls] ce
   });
   assert.equal(status, 200);
   assert.doesNotMatch(served.stdout() + served.stderr(), /PRIVATE KEY/, 'the key is never logged');
+  assert.equal(await stop(served), 0);
+});
+
+test('ruvector keys rotate-master against an encrypted server: new master key from file secrets, data re-sealed, still readable after a restart', async (t) => {
+  const dir = tempDir(t);
+  const secrets = join(dir, 'secrets');
+  mkdirSync(secrets, { mode: 0o700 });
+  const putSecret = (name: string, value: string): void => {
+    writeFileSync(join(secrets, `${name}.tmp`), value, { mode: 0o600 });
+    renameSync(join(secrets, `${name}.tmp`), join(secrets, name));
+  };
+  const keyA = randomBytes(32).toString('base64');
+  const keyB = randomBytes(32).toString('base64');
+  putSecret('master_key', keyA);
+  const apiKey = 'configured-admin-key-0123456789';
+  const env = { RUVECTOR__SERVICE__API_KEY: apiKey, RUVECTOR__STORAGE__ENCRYPTION: 'true', RUVECTOR__SECRETS__PROVIDER: 'file', RUVECTOR__SECRETS__FILE_DIR: secrets };
+  const data = join(dir, 'data');
+  let served = await serve(t, ['--data-dir', data], env);
+  const cli = (args: string[]) => runCli([...args, '--url', served.url, '--api-key', apiKey]);
+  assert.equal((await cli(['collections', 'create', 'sealed', '--size', '2', '--distance', 'Dot'])).code, 0);
+  const points = Array.from({ length: 50 }, (_, i) => ({ id: i + 1, vector: [i, 1], payload: { n: i } }));
+  const upsert = await fetch(`${served.url}/collections/sealed/points?wait=true`, { method: 'PUT', headers: { 'api-key': apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ points }) });
+  assert.equal(upsert.status, 200);
+
+  // Rotation: the new key in master_key, the old one kept as master_key_previous until the re-seal ends.
+  putSecret('master_key_previous', keyA);
+  putSecret('master_key', keyB);
+  const rotated = await cli(['keys', 'rotate-master']);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  assert.match(rotated.stderr, /master key rotated (\S+) → (\S+)/);
+  const status = JSON.parse(rotated.stdout) as { currentKeyId: string; reseal?: { state: string; done: number; total: number } };
+  assert.equal(status.reseal?.state, 'done');
+  assert.ok((status.reseal?.total ?? 0) > 0, 'sealed rows were re-sealed');
+  assert.equal(await stop(served), 0);
+
+  // With only the new key, a restart reads everything.
+  rmSync(join(secrets, 'master_key_previous'));
+  served = await serve(t, ['--data-dir', data], env);
+  const count = await fetch(`${served.url}/collections/sealed/points/count`, { method: 'POST', headers: { 'api-key': apiKey, 'content-type': 'application/json' }, body: '{}' });
+  assert.deepEqual(((await count.json()) as { result: unknown }).result, { count: 50 });
   assert.equal(await stop(served), 0);
 });
