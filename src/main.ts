@@ -18,7 +18,7 @@ import { RvError } from './errors.js';
 import { createServer, type ServerOptions } from './server/index.js';
 import { createSecurityContext, type SecurityContext } from './security/security-context.js';
 import { moduleLogger, Tracing } from './observability/index.js';
-import { DependencyPolicies, DiskSpaceMonitor, ShutdownHooks, WriteGate, reliabilitySettingsFrom } from './reliability/index.js';
+import { DependencyPolicies, DiskSpaceMonitor, ShutdownHooks, WriteGate, reliabilitySettingsFrom, secretsOutboundFor } from './reliability/index.js';
 import { BackupScheduler, backupServiceFromConfig, scheduleFrom, type BackupService } from './backup/index.js';
 import { auditLogFromConfig, type AuditLog } from './security/audit/index.js';
 import { feedClusterMetrics, startClusterFromConfig, type ClusterNode } from './cluster/index.js';
@@ -148,9 +148,7 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
   const { config, logger } = options;
   const dependencies = new DependencyPolicies();
   // Vault is an outbound dependency (env and file secrets are local): its calls go through a breaker.
-  const vaultPolicy = config.secrets.provider !== 'vault' ? undefined
-    : dependencies.create({ name: 'secrets:vault', timeoutMs: config.secrets.vault_timeout_ms, retries: 2 });
-  const secretsOutbound = vaultPolicy === undefined ? {} : { runOutbound: <T>(call: (signal: AbortSignal) => Promise<T>) => vaultPolicy.execute(call) };
+  const secretsOutbound = secretsOutboundFor(config.secrets, dependencies);
   // [storage] encryption: the master key from [secrets]; a missing or malformed key stops the start here.
   const encryption = await keyringFromConfig(config, process.env, secretsOutbound);
   const db = await Database.open({

@@ -15,3 +15,4 @@ export {
 } from './policies.js';
 export { ShutdownHooks, type ShutdownHookOptions, type ShutdownLogger, type ShutdownPhase } from './shutdown-hooks.js';
 export { reliabilitySettingsFrom, type ReliabilitySettings } from './reliability-config.js';
+export { secretsOutboundFor, type SecretsOutbound } from './secrets-outbound.js';

@@ -14,6 +14,7 @@ import {
   auditDirFrom, decodeHmacKey, formatSyslog, scanAuditLog, sendToHttp, sendToSyslog, verifyAuditLog, writeNdjson, type AuditScan,
 } from '../../security/audit/index.js';
 import { createSecretProvider } from '../../security/secrets/index.js';
+import { DependencyPolicies, secretsOutboundFor } from '../../reliability/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import type { Command } from './command.js';
@@ -81,7 +82,7 @@ async function hmacKeyFor(values: Values, io: CliIo, config: () => ReturnType<ty
   }
   const loaded = config();
   if (loaded.audit.hmac_key_secret === undefined) return undefined;
-  const secrets = createSecretProvider(loaded.secrets, io.env as NodeJS.ProcessEnv);
+  const secrets = createSecretProvider(loaded.secrets, io.env as NodeJS.ProcessEnv, secretsOutboundFor(loaded.secrets, new DependencyPolicies()));
   return decodeHmacKey(await secrets.get(loaded.audit.hmac_key_secret), `secret ${JSON.stringify(loaded.audit.hmac_key_secret)}`);
 }
 

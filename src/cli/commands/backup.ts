@@ -70,7 +70,8 @@ async function context(values: Values, io: CliIo) {
   if (url === undefined) throw invalid('no backup target: pass --target file:///dir or s3://bucket/prefix, or set backup.target', 'target');
   const backup = await import('../../backup/index.js');
   const { keyringFromConfig } = await import('../../security/crypto/index.js');
-  const encryption = await keyringFromConfig(config, io.env as NodeJS.ProcessEnv);
+  const { DependencyPolicies, secretsOutboundFor } = await import('../../reliability/index.js');
+  const encryption = await keyringFromConfig(config, io.env as NodeJS.ProcessEnv, secretsOutboundFor(config.secrets, new DependencyPolicies()));
   const target = backup.openBackupTarget(url, { s3: backup.s3SettingsFrom(config.backup) });
   return { config, backup, target, encryption, envelope: encryption?.keyring.purposeEnvelope('backup') };
 }
