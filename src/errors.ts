@@ -93,7 +93,7 @@ export const ERROR_CODES = {
   RV_AUDIT_CLOSED: { kind: 'unavailable', meaning: 'An event was recorded after the audit log was closed.' },
   RV_CLUSTER_UNAVAILABLE: { kind: 'unavailable', meaning: 'The cluster cannot serve the request now: NATS is unreachable, a shard stream has no leader, or no replica of a shard answered (after retries).' },
   RV_CLUSTER_TIMEOUT: { kind: 'timeout', meaning: 'A shard did not answer in time, or no replica reached the requested sequence (read-your-writes, wait=true) in time; an acknowledged write is not lost.' },
-  RV_CLUSTER_UNSUPPORTED: { kind: 'invalid_argument', meaning: 'The request is not supported in cluster mode yet (the message names it and what to use instead).' },
+  RV_CLUSTER_UNSUPPORTED: { kind: 'invalid_argument', meaning: 'The request needs cluster mode (a cluster route on a single node), or is not supported in cluster mode; the message names it and what to use instead.' },
 } as const satisfies Record<string, { kind: ErrorKind; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -981,6 +981,19 @@ export class ClusterNode {
     return out;
   }
 
+  /** The version (last write's operation id) of each id, asked of its shard; ids not found are left out. */
+  async versions(nameOrAlias: string, ids: readonly PointId[], after?: Map<number, number>, context?: RequestContext): Promise<Map<string, number>> {
+    const meta = await this.resolveFresh(nameOrAlias);
+    const byShard = new Map<number, PointId[]>();
+    for (const id of ids) {
+      const shard = shardOfPoint(id, meta.shardNumber);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
+    }
+    const shards = [...byShard.keys()];
+    const answers = await this.timedFanOut('versions', () => Promise.all(shards.map((shard) => this.fanOut.ask<[PointId, number][]>(meta.uid, shard, this.request(meta, shard, { op: 'versions', body: { ids: byShard.get(shard) } }, after), this.servingNodes(meta, shard), context))));
+    return new Map(answers.flatMap((answer) => answer.result.map(([id, version]) => [String(id), version] as const)));
+  }
+
   async getPoint(nameOrAlias: string, idInput: unknown, after?: Map<number, number>, context?: RequestContext): Promise<PointRecord> {
     const id = parsePointId(idInput, 'id');
     const [record] = await this.retrieve(nameOrAlias, { ids: [id], with_payload: true, with_vector: true }, after, context);

@@ -5,7 +5,7 @@
  */
 import { ERROR_CODES, RvError, isRvError, type ErrorCode } from '../errors.js';
 
-export type RpcOp = 'search' | 'count' | 'retrieve' | 'scroll' | 'applied' | 'info';
+export type RpcOp = 'search' | 'count' | 'retrieve' | 'scroll' | 'versions' | 'applied' | 'info';
 
 export interface RpcRequest {
   op: RpcOp;

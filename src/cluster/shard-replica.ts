@@ -23,6 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import { headers as natsHeaders, type JetStreamClient, type JetStreamManager, type Msg, type NatsConnection, type ObjectStore, type Subscription } from 'nats';
 import { RvError, isRvError } from '../errors.js';
 import type { Collection, Database, EngineLogger } from '../engine/index.js';
+import type { PointId } from '../core/types.js';
 import { localCollectionName, logSubject, rpcSubject, snapshotObjectName, streamName, type CollectionMeta } from './collection-meta.js';
 import { decodeJson, encodeJson, errorReply, type RpcRequest, type RpcReply } from './rpc.js';
 
@@ -287,6 +288,17 @@ export class ShardReplica {
       case 'count': return collection.count(request.body);
       case 'retrieve': return collection.retrieve(request.body);
       case 'scroll': return collection.scroll(request.body);
+      case 'versions': {
+        // [id, version] of each id this shard holds (the receiving node validated the ids).
+        const ids = Array.isArray(request.body.ids) ? request.body.ids as PointId[] : [];
+        const out: [PointId, number][] = [];
+        for (const id of ids) {
+          const internalId = collection.shard.internalIdOf(id);
+          const version = internalId === undefined ? undefined : collection.shard.point(internalId, false)?.version;
+          if (version !== undefined) out.push([id, version]);
+        }
+        return out;
+      }
       case 'applied': return this.applied;
       case 'info': {
         const info = collection.info();

@@ -1,5 +1,6 @@
 /**
- * Runs a universal-query plan against a collection. Every stage ends in one engine call:
+ * Runs a universal-query plan against a query target (a local collection or a cluster
+ * collection, query-target.ts). Every stage ends in one call of the target:
  *
  * - without prefetch: a search, recommend, ordered scroll or id scroll under the stage's filter;
  * - with prefetch: the sub-stages run first (under this stage's filter too); a fusion merges
@@ -10,11 +11,12 @@
  * and the payload/vector projection; otherwise the final page is projected with one retrieve.
  */
 import type { PointId } from '../../core/types.js';
-import { parsePointId, type Collection, type ScoredPoint } from '../../engine/index.js';
+import type { ScoredPoint } from '../../engine/index.js';
 import { fuseDbsf, fuseRrf, type Ranked } from './fusion.js';
 import { selectByMmr, vectorSimilarity } from './mmr.js';
 import { orderedPoints } from './order-by.js';
 import type { QueryPlan, Stage } from './query-plan.js';
+import type { QueryTarget } from './query-target.js';
 
 /** A query result: Qdrant's ScoredPoint, with the payload value it was ordered by, if any. */
 export type QueryPoint = ScoredPoint & { order_value?: number };
@@ -44,10 +46,10 @@ function and(a: Filter | undefined, b: Filter | undefined): Filter | undefined {
 
 const keyOf = (id: PointId): string => String(id);
 
-/** The version of a point (its last write's operation id); 0 if it vanished meanwhile. */
-function versionOf(collection: Collection, id: PointId): number {
-  const internalId = collection.shard.internalIdOf(id);
-  return internalId === undefined ? 0 : collection.shard.point(internalId, false)?.version ?? 0;
+/** Hits for ids in order, with each point's version (its last write's operation id; 0 if it vanished meanwhile). */
+async function withVersions(target: QueryTarget, points: { id: PointId; score: number; order_value?: number }[]): Promise<QueryPoint[]> {
+  const versions = await target.versionsOf(points.map((p) => p.id));
+  return points.map((p) => ({ ...p, version: versions.get(keyOf(p.id)) ?? 0 }));
 }
 
 /** Options common to the engine calls of a stage. */
@@ -63,42 +65,42 @@ function engineBody(stage: Stage, filter: Filter | undefined, limit: number, top
 }
 
 /** The stage's own query, with no prefetch (or restricted to the prefetch union by `filter`). */
-function runDirect(collection: Collection, stage: Stage, filter: Filter | undefined, topLevel: TopLevel | undefined, exact: boolean, pageSize: number): StageResult {
+async function runDirect(target: QueryTarget, stage: Stage, filter: Filter | undefined, topLevel: TopLevel | undefined, exact: boolean, pageSize: number): Promise<StageResult> {
   const wanted = stage.limit + (topLevel?.offset ?? 0);
   // Where the engine can apply offset and projection itself, let it (no second lookup).
   const top = topLevel;
-  const higherIsBetter = collection.metric.higherIsBetter;
+  const higherIsBetter = target.higherIsBetter;
   const query = stage.query;
   switch (query.kind) {
     case 'none': {
-      const page = collection.scroll({ filter, limit: wanted, with_payload: false, with_vector: false });
+      const page = await target.scroll({ filter, limit: wanted, with_payload: false, with_vector: false });
       // Qdrant scores query-less (id-ordered) results 1.
-      return { hits: page.points.map((p) => ({ id: p.id, version: versionOf(collection, p.id), score: 1 })), projected: false, higherIsBetter: true };
+      return { hits: await withVersions(target, page.points.map((p) => ({ id: p.id, score: 1 }))), projected: false, higherIsBetter: true };
     }
     case 'nearest': {
       if (query.mmr !== undefined) {
-        const candidates = nearest(collection, query.input, { ...engineBody(stage, filter, Math.max(1, query.mmr.candidatesLimit ?? wanted), undefined, exact), with_vector: true });
+        const candidates = await nearest(target, query.input, { ...engineBody(stage, filter, Math.max(1, query.mmr.candidatesLimit ?? wanted), undefined, exact), with_vector: true });
         const relevance = candidates.map((c) => (higherIsBetter ? c.score : -c.score));
-        const distance = collection.config.vectors.distance;
+        const distance = target.distance;
         const vectors = candidates.map((c) => c.vector as number[]);
         const chosen = selectByMmr(relevance, (i, j) => vectorSimilarity(distance, vectors[i], vectors[j]), { diversity: query.mmr.diversity, limit: wanted });
         // Scores stay the similarity to the query (as Qdrant reports them), in MMR order.
         return { hits: chosen.map((i) => ({ id: candidates[i].id, version: candidates[i].version, score: candidates[i].score })), projected: false, higherIsBetter };
       }
-      const hits = nearest(collection, query.input, engineBody(stage, filter, top === undefined ? wanted : stage.limit, top, exact));
+      const hits = await nearest(target, query.input, engineBody(stage, filter, top === undefined ? wanted : stage.limit, top, exact));
       return { hits, projected: top !== undefined, higherIsBetter };
     }
     case 'recommend': {
-      const hits = collection.recommend({
+      const hits = await target.recommend({
         ...engineBody(stage, filter, top === undefined ? wanted : stage.limit, top, exact),
         positive: query.positive, negative: query.negative, strategy: query.strategy,
       });
       return { hits, projected: top !== undefined, higherIsBetter };
     }
     case 'order_by': {
-      const ordered = orderedPoints(collection, { order: query.order, filter, limit: wanted, pageSize });
+      const ordered = await orderedPoints(target, { order: query.order, filter, limit: wanted, pageSize });
       return {
-        hits: ordered.map((p) => ({ id: p.id, version: versionOf(collection, p.id), score: p.orderValue, order_value: p.orderValue })),
+        hits: await withVersions(target, ordered.map((p) => ({ id: p.id, score: p.orderValue, order_value: p.orderValue }))),
         projected: false,
         higherIsBetter: query.order.direction === 'desc',
       };
@@ -110,21 +112,20 @@ function runDirect(collection: Collection, stage: Stage, filter: Filter | undefi
 }
 
 /** Nearest neighbours of a vector, or of a point's vector (that point excluded). */
-function nearest(collection: Collection, input: unknown, body: Record<string, unknown>): ScoredPoint[] {
-  if (Array.isArray(input)) return collection.search({ ...body, vector: input });
-  const id = parsePointId(input, 'query');
-  return collection.searchWith(collection.vectorOfPoint(id, 'query'), body, new Set([keyOf(id)]));
+function nearest(target: QueryTarget, input: unknown, body: Record<string, unknown>): Promise<ScoredPoint[]> {
+  if (Array.isArray(input)) return target.search({ ...body, vector: input });
+  return target.searchNearPoint(input, body);
 }
 
 function passesThreshold(score: number, threshold: number | undefined): boolean {
   return threshold === undefined || score >= threshold;
 }
 
-function runStage(collection: Collection, stage: Stage, inherited: Filter | undefined, top: TopLevel | undefined, pageSize: number): StageResult {
+async function runStage(target: QueryTarget, stage: Stage, inherited: Filter | undefined, top: TopLevel | undefined, pageSize: number): Promise<StageResult> {
   const filter = and(inherited, stage.filter);
-  if (stage.prefetch.length === 0) return runDirect(collection, stage, filter, top, false, pageSize);
+  if (stage.prefetch.length === 0) return runDirect(target, stage, filter, top, false, pageSize);
 
-  const lists = stage.prefetch.map((p) => runStage(collection, p, filter, undefined, pageSize));
+  const lists = await Promise.all(stage.prefetch.map((p) => runStage(target, p, filter, undefined, pageSize)));
   const wanted = stage.limit + (top?.offset ?? 0);
   const query = stage.query;
   if (query.kind === 'fusion' || query.kind === 'none') {
@@ -147,15 +148,15 @@ function runStage(collection: Collection, stage: Stage, inherited: Filter | unde
   // Re-score the union of the prefetch results with this stage's query, exactly.
   const ids = new Map<string, PointId>();
   for (const list of lists) for (const hit of list.hits) ids.set(keyOf(hit.id), hit.id);
-  if (ids.size === 0) return { hits: [], projected: top !== undefined, higherIsBetter: collection.metric.higherIsBetter };
+  if (ids.size === 0) return { hits: [], projected: top !== undefined, higherIsBetter: target.higherIsBetter };
   const restricted = and(filter, { must: [{ has_id: [...ids.values()] }] });
-  return runDirect(collection, { ...stage, prefetch: [] }, restricted, top, true, pageSize);
+  return runDirect(target, { ...stage, prefetch: [] }, restricted, top, true, pageSize);
 }
 
 /** Attaches payload and vector to the final page with one retrieve. */
-function project(collection: Collection, hits: QueryPoint[], withPayload: unknown, withVector: unknown): QueryPoint[] {
+async function project(target: QueryTarget, hits: QueryPoint[], withPayload: unknown, withVector: unknown): Promise<QueryPoint[]> {
   if (hits.length === 0) return hits;
-  const records = collection.retrieve({ ids: hits.map((h) => h.id), with_payload: withPayload ?? false, with_vector: withVector ?? false });
+  const records = await target.retrieve({ ids: hits.map((h) => h.id), with_payload: withPayload ?? false, with_vector: withVector ?? false });
   const byKey = new Map(records.map((r) => [keyOf(r.id), r]));
   const out: QueryPoint[] = [];
   for (const hit of hits) {
@@ -174,9 +175,9 @@ function project(collection: Collection, hits: QueryPoint[], withPayload: unknow
  * Executes a plan; the result is the `points` of Qdrant's QueryResponse.
  * @param pageSize rows per engine scroll call when ordering by payload (the engine's search limit)
  */
-export function executeQuery(collection: Collection, plan: QueryPlan, pageSize: number): QueryPoint[] {
+export async function executeQuery(target: QueryTarget, plan: QueryPlan, pageSize: number): Promise<QueryPoint[]> {
   const top: TopLevel = { offset: plan.offset, withPayload: plan.withPayload, withVector: plan.withVector };
-  const result = runStage(collection, plan, undefined, top, pageSize);
+  const result = await runStage(target, plan, undefined, top, pageSize);
   if (result.projected) return result.hits;
-  return project(collection, result.hits.slice(plan.offset, plan.offset + plan.limit), plan.withPayload, plan.withVector);
+  return project(target, result.hits.slice(plan.offset, plan.offset + plan.limit), plan.withPayload, plan.withVector);
 }

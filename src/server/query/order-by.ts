@@ -11,7 +11,8 @@
 import { RvError } from '../../errors.js';
 import { parseDatetime, parsePayloadPath, resolveFlatValues, type PayloadPath } from '../../core/filter/index.js';
 import type { PointId } from '../../core/types.js';
-import { comparePointIds, type Collection } from '../../engine/index.js';
+import { comparePointIds, type PointRecord } from '../../engine/index.js';
+import type { QueryTarget } from './query-target.js';
 
 /** A parsed `order_by`. */
 export interface OrderBy {
@@ -77,7 +78,7 @@ function compare(order: OrderBy): (a: OrderedPoint, b: OrderedPoint) => number {
  * The first `offset + limit` points matching `filter` (a raw Qdrant filter), in payload order.
  * @example orderedPoints(collection, { order: parseOrderBy('price', 'order_by'), limit: 10 })
  */
-export function orderedPoints(collection: Collection, options: { order: OrderBy; filter?: unknown; limit: number; offset?: number; pageSize: number }): OrderedPoint[] {
+export async function orderedPoints(target: QueryTarget, options: { order: OrderBy; filter?: unknown; limit: number; offset?: number; pageSize: number }): Promise<OrderedPoint[]> {
   const keep = options.limit + (options.offset ?? 0);
   const byOrder = compare(options.order);
   // Fetch only the top-level field the key starts in (the projection splits on "." and "[",
@@ -87,7 +88,7 @@ export function orderedPoints(collection: Collection, options: { order: OrderBy;
   let best: OrderedPoint[] = [];
   let cursor: PointId | null | undefined;
   do {
-    const page = collection.scroll({
+    const page = await target.scroll({
       filter: options.filter, limit: options.pageSize, with_payload: projection, with_vector: false,
       ...(cursor === undefined ? {} : { offset: cursor }),
     });
@@ -100,4 +101,23 @@ export function orderedPoints(collection: Collection, options: { order: OrderBy;
     cursor = page.next_page_offset;
   } while (cursor !== null);
   return best.sort(byOrder).slice(options.offset ?? 0, keep);
+}
+
+/**
+ * Qdrant's ScrollRequest with `order_by` (the caller checked `order_by` is set): the page of
+ * points ordered by the payload value, each with its `order_value`. Qdrant pages these with
+ * `order_by.start_from`, never with an id offset.
+ */
+export async function orderedScroll(target: QueryTarget, body: Record<string, unknown>, maxLimit: number): Promise<{ points: (PointRecord & { order_value?: number })[]; next_page_offset: null }> {
+  if (body.offset !== undefined && body.offset !== null) {
+    throw new RvError('RV_INVALID_ARGUMENT', 'offset: cannot be combined with order_by; page with order_by.start_from instead', { details: { field: 'offset' } });
+  }
+  const limit = (body.limit as number | null | undefined) ?? 10;
+  if (limit > maxLimit) {
+    throw new RvError('RV_LIMIT_EXCEEDED', `limit must be an integer from 1 to ${maxLimit}, got ${limit}`, { details: { field: 'limit', limit: maxLimit } });
+  }
+  const ordered = await orderedPoints(target, { order: parseOrderBy(body.order_by, 'order_by'), filter: body.filter, limit, pageSize: maxLimit });
+  const records = await target.retrieve({ ids: ordered.map((p) => p.id), with_payload: body.with_payload ?? true, with_vector: body.with_vector ?? false });
+  const orderValues = new Map(ordered.map((p) => [String(p.id), p.orderValue]));
+  return { points: records.map((record) => ({ ...record, order_value: orderValues.get(String(record.id)) })), next_page_offset: null };
 }

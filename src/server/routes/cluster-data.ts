@@ -17,7 +17,10 @@ import { checkUpdateMode, rejectUnsupported, writeOptionsOf } from '../compat.js
 import { ok } from '../envelope.js';
 import { collectionInfoOf } from '../collection-info.js';
 import { checkBatchSize, legacyRecommendBody, legacySearchBody } from './search.js';
-import { clusterQueryBody, type ClusterQuery } from '../query/cluster-query-body.js';
+import { clusterQueryTarget } from '../query/cluster-query-target.js';
+import { executeQuery } from '../query/execute-query.js';
+import { orderedScroll } from '../query/order-by.js';
+import { planQuery } from '../query/query-plan.js';
 import { collectionSchemas } from '../schemas/collections.js';
 import { pointSchemas } from '../schemas/points.js';
 import { searchSchemas } from '../schemas/search.js';
@@ -47,10 +50,6 @@ function readAfterOf(request: FastifyRequest): Map<number, number> | undefined {
   return token;
 }
 
-function unsupported(what: string, instead: string): never {
-  throw new RvError('RV_CLUSTER_UNSUPPORTED', `${what} is not supported in cluster mode yet; ${instead}`, { details: { field: what } });
-}
-
 /** Registers the cluster-mode collection, point and search routes. */
 export function registerClusterDataRoutes(app: FastifyInstance, cluster: ClusterNode): void {
   const read = { permission: 'collection:read' as const };
@@ -65,6 +64,10 @@ export function registerClusterDataRoutes(app: FastifyInstance, cluster: Cluster
   };
 
   // ---------------------------------------------------------------- collections
+
+  // The universal query runs on this node over the cluster's reads (query/cluster-query-target.ts).
+  const queryTarget = async (request: FastifyRequest<{ Params: NameParams }>) =>
+    clusterQueryTarget(cluster, (await cluster.resolveFresh(request.params.collection_name)).name, readAfterOf(request), contextOf(request));
 
   app.get('/collections', { schema: collectionSchemas.list, config: read }, async (_request, reply) =>
     ok(reply, { collections: cluster.listCollections().map((name) => ({ name })) }));
@@ -164,7 +167,7 @@ export function registerClusterDataRoutes(app: FastifyInstance, cluster: Cluster
   app.post<{ Params: NameParams; Body: Body | null | undefined }>('/collections/:collection_name/points/scroll', { schema: pointSchemas.scroll, config: read }, async (request, reply) => {
     const body = request.body ?? {};
     rejectUnsupported(body, ['shard_key']);
-    if (body.order_by !== undefined && body.order_by !== null) unsupported('order_by', 'scroll by id, or sort on the client');
+    if (body.order_by !== undefined && body.order_by !== null) return ok(reply, await orderedScroll(await queryTarget(request), body, cluster.limits.maxSearchLimit));
     return ok(reply, await cluster.scroll(request.params.collection_name, body, readAfterOf(request), contextOf(request)));
   });
 
@@ -188,20 +191,17 @@ export function registerClusterDataRoutes(app: FastifyInstance, cluster: Cluster
     return ok(reply, await Promise.all(bodies.map((body) => cluster.search(request.params.collection_name, body, after, contextOf(request)))));
   });
 
-  // The universal query's nearest-neighbour and recommend forms are a search or a recommend (query/cluster-query-body.ts); its other forms are refused by field.
-  const runQuery = (request: FastifyRequest<{ Params: NameParams }>, query: ClusterQuery, after: Map<number, number> | undefined) =>
-    (query.op === 'recommend' ? cluster.recommend(request.params.collection_name, query.body, after, contextOf(request))
-      : cluster.search(request.params.collection_name, query.body, after, contextOf(request)));
-
-  app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/query', { schema: searchSchemas.query, config: read }, async (request, reply) =>
-    ok(reply, { points: await runQuery(request, clusterQueryBody(request.body, cluster.limits), readAfterOf(request)) }));
+  app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/query', { schema: searchSchemas.query, config: read }, async (request, reply) => {
+    const plan = planQuery(request.body, cluster.limits);
+    return ok(reply, { points: await executeQuery(await queryTarget(request), plan, cluster.limits.maxSearchLimit) });
+  });
 
   app.post<{ Params: NameParams; Body: BatchBody }>('/collections/:collection_name/points/query/batch', { schema: searchSchemas.queryBatch, config: read }, async (request, reply) => {
     checkBatchSize(request.body.searches.length, cluster.limits);
-    // Every request is checked before any runs: an unsupported or bad one fails the batch at once.
-    const queries = request.body.searches.map((search, i) => clusterQueryBody(search, cluster.limits, `searches[${i}]`));
-    const after = readAfterOf(request);
-    return ok(reply, await Promise.all(queries.map(async (query) => ({ points: await runQuery(request, query, after) }))));
+    // Every request is checked before any runs: a bad one fails the batch at once.
+    const plans = request.body.searches.map((search, i) => planQuery(search, cluster.limits, `searches[${i}]`));
+    const target = await queryTarget(request);
+    return ok(reply, await Promise.all(plans.map(async (plan) => ({ points: await executeQuery(target, plan, cluster.limits.maxSearchLimit) }))));
   });
 
   app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/recommend', { schema: searchSchemas.recommend, config: read }, async (request, reply) =>

@@ -4,7 +4,8 @@ import { RvError } from '../../errors.js';
 import type { Collection, Database } from '../../engine/index.js';
 import { checkUpdateMode, rejectUnsupported, writeOptionsOf } from '../compat.js';
 import { ok } from '../envelope.js';
-import { orderedPoints, parseOrderBy } from '../query/order-by.js';
+import { orderedScroll } from '../query/order-by.js';
+import { localQueryTarget } from '../query/query-target.js';
 import { pointSchemas as schemas } from '../schemas/points.js';
 
 type Body = Record<string, unknown>;
@@ -110,19 +111,7 @@ export function registerPointRoutes(app: FastifyInstance, db: Database): void {
     rejectUnsupported(body, ['shard_key']);
     const collection = collectionOf(request);
     if (body.order_by === undefined || body.order_by === null) return ok(reply, collection.scroll(body));
-    // Ordered by payload: Qdrant pages with order_by.start_from, not with an id offset.
-    if (body.offset !== undefined && body.offset !== null) {
-      throw new RvError('RV_INVALID_ARGUMENT', 'offset: cannot be combined with order_by; page with order_by.start_from instead', { details: { field: 'offset' } });
-    }
-    const limit = (body.limit as number | null | undefined) ?? 10;
-    if (limit > db.limits.maxSearchLimit) {
-      throw new RvError('RV_LIMIT_EXCEEDED', `limit must be an integer from 1 to ${db.limits.maxSearchLimit}, got ${limit}`, { details: { field: 'limit', limit: db.limits.maxSearchLimit } });
-    }
-    const ordered = orderedPoints(collection, { order: parseOrderBy(body.order_by, 'order_by'), filter: body.filter, limit, pageSize: db.limits.maxSearchLimit });
-    const records = collection.retrieve({ ids: ordered.map((p) => p.id), with_payload: body.with_payload ?? true, with_vector: body.with_vector ?? false });
-    const orderValues = new Map(ordered.map((p) => [String(p.id), p.orderValue]));
-    const points = records.map((record) => ({ ...record, order_value: orderValues.get(String(record.id)) }));
-    return ok(reply, { points, next_page_offset: null });
+    return ok(reply, await orderedScroll(localQueryTarget(collection), body, db.limits.maxSearchLimit));
   });
 
   app.post<{ Params: NameParams; Body: Body | null | undefined }>('/collections/:collection_name/points/count', { schema: schemas.count, config: read }, async (request, reply) => {

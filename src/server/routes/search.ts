@@ -6,6 +6,7 @@ import { checkUsing, rejectUnsupported } from '../compat.js';
 import { ok } from '../envelope.js';
 import { executeQuery } from '../query/execute-query.js';
 import { planQuery } from '../query/query-plan.js';
+import { localQueryTarget } from '../query/query-target.js';
 import { searchSchemas as schemas } from '../schemas/search.js';
 
 type Body = Record<string, unknown>;
@@ -53,18 +54,23 @@ export function registerSearchRoutes(app: FastifyInstance, db: Database): void {
   const pageSize = db.limits.maxSearchLimit;
 
   app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/query', { schema: schemas.query, config: read }, async (request, reply) => {
-    const collection = db.collection(request.params.collection_name);
+    const target = localQueryTarget(db.collection(request.params.collection_name));
     const plan = planQuery(request.body, db.limits);
-    return ok(reply, { points: executeQuery(collection, plan, pageSize) });
+    return ok(reply, { points: await executeQuery(target, plan, pageSize) });
   });
 
   app.post<{ Params: NameParams; Body: BatchBody }>('/collections/:collection_name/points/query/batch', { schema: schemas.queryBatch, config: read }, async (request, reply) => {
-    const collection = db.collection(request.params.collection_name);
+    const target = localQueryTarget(db.collection(request.params.collection_name));
     checkBatchSize(request.body.searches.length, db.limits);
     // Every request is checked before any runs: a bad one fails the batch at once.
     const plans = request.body.searches.map((search, i) => planQuery(search, db.limits, `searches[${i}]`));
     // Between queries the request's deadline is checked: a batch past its time limit stops (504 RV_TIMEOUT).
-    return ok(reply, plans.map((plan) => { request.deadline?.throwIfExpired(); return { points: executeQuery(collection, plan, pageSize) }; }));
+    const results = [];
+    for (const plan of plans) {
+      request.deadline?.throwIfExpired();
+      results.push({ points: await executeQuery(target, plan, pageSize) });
+    }
+    return ok(reply, results);
   });
 
   app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/search', { schema: schemas.search, config: read }, async (request, reply) =>

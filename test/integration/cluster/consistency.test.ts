@@ -13,6 +13,10 @@ import { after, before, describe, test } from 'node:test';
 import { connect } from 'nats';
 import { streamName } from '../../../src/cluster/collection-meta.js';
 import { Database } from '../../../src/engine/index.js';
+import { executeQuery } from '../../../src/server/query/execute-query.js';
+import { orderedScroll } from '../../../src/server/query/order-by.js';
+import { planQuery } from '../../../src/server/query/query-plan.js';
+import { localQueryTarget } from '../../../src/server/query/query-target.js';
 import { mulberry32 } from '../../helpers/random.js';
 import { NatsCluster, waitFor } from '../../helpers/nats-cluster.js';
 import { removeDir, startNode, type TestNode } from './cluster-harness.js';
@@ -164,7 +168,7 @@ describe('cluster: collections, search and read-your-writes across nodes', { tim
     assert.equal((await c.call('POST', '/collections/ryw/points/count', {})).status, 404);
   });
 
-  test('the universal query: its nearest-neighbour form answers what the search route does; other forms are refused by field', async () => {
+  test('the universal query: every form answers what a single node does (nearest = the search route; prefetch, fusion, order_by, MMR, point id, recommend); scroll by order_by', async () => {
     const [a, b, c] = nodes;
     const after = { 'x-ruvector-read-after': '0:1,1:1,2:1' };
     const rand = mulberry32(123);
@@ -185,31 +189,62 @@ describe('cluster: collections, search and read-your-writes across nodes', { tim
     }
     const batch = await a.call('POST', '/collections/docs/points/query/batch', { searches: [{ query: Array(DIM).fill(0.5), limit: 3 }, { query: { nearest: Array(DIM).fill(-0.5) }, limit: 2, with_payload: true }] }, after);
     assert.equal(batch.status, 200, JSON.stringify(batch.body));
-    const single = await a.call('POST', '/collections/docs/points/search', { vector: Array(DIM).fill(-0.5), limit: 2, with_payload: true }, after);
-    const batched = batch.body.result as { points: unknown[] }[];
-    assert.deepEqual(batched.map((r) => r.points.length), [3, 2]);
-    assert.deepEqual(batched[1].points, single.body.result);
+    const searched = await a.call('POST', '/collections/docs/points/search', { vector: Array(DIM).fill(-0.5), limit: 2, with_payload: true }, after);
+    const batchedNearest = batch.body.result as { points: unknown[] }[];
+    assert.deepEqual(batchedNearest.map((r) => r.points.length), [3, 2]);
+    assert.deepEqual(batchedNearest[1].points, searched.body.result);
 
-    const vector = Array(DIM).fill(0.1);
-    const refused: [unknown, string][] = [
-      [{ prefetch: [{ query: vector, limit: 5 }], query: { fusion: 'rrf' } }, 'prefetch'],
-      [{ prefetch: { query: vector }, query: vector }, 'prefetch'],
-      [{ query: { order_by: 'group' } }, 'query.order_by'],
-      [{ query: { nearest: vector, mmr: { diversity: 0.5 } } }, 'query.mmr'],
-      [{ query: 7 }, 'query'],
-      [{ limit: 3 }, 'query'],
-    ];
-    for (const [body, field] of refused) {
-      const response = await a.call('POST', '/collections/docs/points/query', body);
-      assert.equal(response.status, 400, JSON.stringify(body));
-      assert.equal((response.headers['content-type'] as string).split(';')[0], 'application/json');
-      const error = response.body as { code?: string; status?: { error?: string } };
-      assert.equal(error.code, 'RV_CLUSTER_UNSUPPORTED', JSON.stringify(body));
-      assert.ok(error.status?.error?.startsWith(`${field}: `), `${JSON.stringify(body)} → ${error.status?.error}`);
+    // Every other form runs on the receiving node over the cluster's reads: the same answers
+    // (ids, scores, payloads, order values) as a single node holding the same points.
+    const dir = await mkdtemp(join(tmpdir(), 'rv-single-query-'));
+    dirs.push(dir);
+    const single = await Database.open({ path: dir });
+    try {
+      await single.createCollection('docs', { vectors: { size: DIM, distance: 'Cosine' } });
+      await single.collection('docs').upsert({ points: randomPoints(300, 7) });
+      const vector = Array(DIM).fill(0.1);
+      const other = Array.from({ length: DIM }, (_, i) => (i % 2 === 0 ? 0.3 : -0.2));
+      const forms: Record<string, unknown>[] = [
+        { prefetch: [{ query: vector, limit: 20 }, { query: other, limit: 20, filter: { must: [{ key: 'group', match: { value: 1 } }] } }], query: { fusion: 'rrf' }, limit: 8, with_payload: true },
+        { prefetch: [{ query: vector, limit: 15 }, { query: other, limit: 15 }], query: { fusion: 'dbsf' }, limit: 6 },
+        { prefetch: { query: other, limit: 40, params: { exact: true } }, query: vector, limit: 5, offset: 1, with_payload: ['name'] },
+        { query: { order_by: { key: 'group', direction: 'desc' } }, limit: 7, with_payload: true },
+        { query: { nearest: vector, mmr: { diversity: 0.5, candidates_limit: 30 } }, limit: 5, params: { exact: true } },
+        { query: 17, limit: 5, params: { exact: true }, with_payload: true },
+        { limit: 6, filter: { must: [{ key: 'group', match: { value: 3 } }] } },
+        { query: { recommend: { positive: [1, 4], negative: [2] } }, limit: 4, params: { exact: true } },
+      ];
+      for (const [i, body] of forms.entries()) {
+        const expected = await executeQuery(localQueryTarget(single.collection('docs')), planQuery(body, single.limits), single.limits.maxSearchLimit);
+        const response = await [a, b, c][i % 3].call('POST', '/collections/docs/points/query', body, after);
+        assert.equal(response.status, 200, `${JSON.stringify(body)}: ${JSON.stringify(response.body)}`);
+        const got = (response.body.result as { points: { id: number; score: number; payload?: unknown; order_value?: number }[] }).points;
+        assert.ok(expected.length > 0, `form ${i} finds something`);
+        assert.deepEqual(got.map((p) => p.id), expected.map((p) => p.id), `form ${i}: ${JSON.stringify(body)}`);
+        got.forEach((p, k) => assert.ok(Math.abs(p.score - expected[k].score) < 1e-6, `form ${i} score ${k}`));
+        assert.deepEqual(got.map((p) => p.payload), expected.map((p) => p.payload), `form ${i} payloads`);
+        assert.deepEqual(got.map((p) => p.order_value), expected.map((p) => p.order_value), `form ${i} order values`);
+      }
+      const batched = await a.call('POST', '/collections/docs/points/query/batch', { searches: [forms[0], forms[3]] }, after);
+      assert.equal(batched.status, 200, JSON.stringify(batched.body));
+      assert.deepEqual((batched.body.result as { points: { id: number }[] }[]).map((r) => r.points.map((p) => p.id)),
+        (await Promise.all([forms[0], forms[3]].map((body) => executeQuery(localQueryTarget(single.collection('docs')), planQuery(body, single.limits), single.limits.maxSearchLimit)))).map((r) => r.map((p) => p.id)));
+      // Scroll ordered by a payload value.
+      const scrollBody = { order_by: { key: 'group' }, limit: 9, with_payload: true };
+      const scrolled = await b.call('POST', '/collections/docs/points/scroll', scrollBody, after);
+      assert.equal(scrolled.status, 200, JSON.stringify(scrolled.body));
+      const expectedScroll = await orderedScroll(localQueryTarget(single.collection('docs')), scrollBody, single.limits.maxSearchLimit);
+      const gotScroll = scrolled.body.result as { points: { id: number; order_value: number }[] };
+      assert.deepEqual(gotScroll.points.map((p) => p.order_value), expectedScroll.points.map((p) => p.order_value));
+      assert.deepEqual(gotScroll.points.map((p) => p.id), expectedScroll.points.map((p) => p.id));
+    } finally {
+      await single.close();
     }
-    const badBatch = await a.call('POST', '/collections/docs/points/query/batch', { searches: [{ query: vector }, { query: { order_by: 'group' } }] });
-    assert.equal(badBatch.status, 400);
-    assert.match(String((badBatch.body as { status?: { error?: string } }).status?.error), /^searches\[1\]\.query\.order_by: /);
+    const missing = await a.call('POST', '/collections/docs/points/query', { query: 99999 }, after);
+    assert.equal(missing.status, 404, JSON.stringify(missing.body));
+    const badBatch = await a.call('POST', '/collections/docs/points/query/batch', { searches: [{ query: Array(DIM).fill(0.1) }, { query: { fusion: 'rrf' } }] });
+    assert.equal(badBatch.status, 400, JSON.stringify(badBatch.body));
+    assert.match(String((badBatch.body as { status?: { error?: string } }).status?.error), /searches\[1\]/);
     const badVector = await a.call('POST', '/collections/docs/points/query', { query: [1, 2] });
     assert.equal(badVector.status, 400, 'a vector of the wrong size is the engine\'s 400, as on a single node');
     // The recommend form is a recommend, with the same answer as /points/recommend.
