@@ -165,6 +165,18 @@ const FIRST_ELECTION_MS = 15000;
 const collectionKey = (name: string): string => `${COLLECTION_PREFIX}${Buffer.from(name).toString('base64url')}`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Point ids grouped by the shard that owns each (order kept within a shard). */
+function groupByShard(ids: readonly PointId[], shardNumber: number): Map<number, PointId[]> {
+  const byShard = new Map<number, PointId[]>();
+  for (const id of ids) {
+    const shard = shardOfPoint(id, shardNumber);
+    const list = byShard.get(shard);
+    if (list === undefined) byShard.set(shard, [id]);
+    else list.push(id);
+  }
+  return byShard;
+}
+
 function integerField(body: Record<string, unknown>, field: string, min: number, max: number, fallback: number): number {
   const value = body[field];
   if (value === undefined || value === null) return fallback;
@@ -959,11 +971,7 @@ export class ClusterNode {
     const meta = await this.resolveFresh(nameOrAlias);
     if (!isObject(body)) throw new RvError('RV_INVALID_ARGUMENT', 'the retrieve body must be {ids: [...]}');
     const ids = parsePointIds(body.ids, 'ids', this.db.limits);
-    const byShard = new Map<number, PointId[]>();
-    for (const id of ids) {
-      const shard = shardOfPoint(id, meta.shardNumber);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
-    }
+    const byShard = groupByShard(ids, meta.shardNumber);
     const shards = [...byShard.keys()];
     const answers = await this.timedFanOut('retrieve', () => Promise.all(shards.map((shard) => this.fanOut.ask<PointRecord[]>(meta.uid, shard, this.request(meta, shard, { op: 'retrieve', body: { ...body, ids: byShard.get(shard) } }, after), this.servingNodes(meta, shard), context))));
     const found = new Map<string, PointRecord>();
@@ -984,11 +992,7 @@ export class ClusterNode {
   /** The version (last write's operation id) of each id, asked of its shard; ids not found are left out. */
   async versions(nameOrAlias: string, ids: readonly PointId[], after?: Map<number, number>, context?: RequestContext): Promise<Map<string, number>> {
     const meta = await this.resolveFresh(nameOrAlias);
-    const byShard = new Map<number, PointId[]>();
-    for (const id of ids) {
-      const shard = shardOfPoint(id, meta.shardNumber);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
-    }
+    const byShard = groupByShard(ids, meta.shardNumber);
     const shards = [...byShard.keys()];
     const answers = await this.timedFanOut('versions', () => Promise.all(shards.map((shard) => this.fanOut.ask<[PointId, number][]>(meta.uid, shard, this.request(meta, shard, { op: 'versions', body: { ids: byShard.get(shard) } }, after), this.servingNodes(meta, shard), context))));
     return new Map(answers.flatMap((answer) => answer.result.map(([id, version]) => [String(id), version] as const)));
