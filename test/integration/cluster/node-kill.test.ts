@@ -1,7 +1,9 @@
 /**
  * kill -9 of a RuVector node (a real `ruvector serve --cluster` process) under write and search
  * load: searches keep succeeding through the other replicas, no acknowledged write is lost, and
- * the node catches up from its own data directory plus the shard streams when restarted.
+ * the node catches up from its own data directory plus the shard streams when restarted; a
+ * collection whose only replica was on the crashed node is served again by another node once
+ * the crashed node's heartbeat has expired (reassignment after a crash).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -78,6 +80,17 @@ describe('cluster: kill -9 of a RuVector node', { timeout: 300000 }, () => {
       const info = await a.cluster.collectionCluster('kill');
       return info.shards.every((s) => s.replicas.some((r) => r.node === 'c')) ? true : undefined;
     });
+    // A collection with one replica placed on c: when c crashes, only a reassignment (after the
+    // heartbeat TTL) makes it readable again. Rendezvous placement depends on the random uid,
+    // so collections are made until one lands on c.
+    let spare = '';
+    for (let i = 0; i < 30 && spare === ''; i++) {
+      assert.equal((await a.call('PUT', `/collections/spare${i}`, { vectors: { size: DIM, distance: 'Dot' }, replication_factor: 1 })).status, 200);
+      const placed = await waitFor(`spare${i} served`, async () => (await a.cluster.collectionCluster(`spare${i}`)).shards[0].replicas.map((r) => r.node)[0]);
+      if (placed === 'c') spare = `spare${i}`;
+    }
+    assert.notEqual(spare, '', 'a collection placed on c');
+    assert.equal((await a.call('PUT', `/collections/${spare}/points?wait=true`, { points: Array.from({ length: 10 }, (_, i) => ({ id: i + 1, vector: Array(DIM).fill(i + 1) })) })).status, 200);
     const load = new ClusterLoad('kill', () => nodes, DIM);
     load.start(2, 3);
     await waitFor('some acknowledged writes', () => (load.acked.length >= 40 ? true : undefined));
@@ -86,6 +99,14 @@ describe('cluster: kill -9 of a RuVector node', { timeout: 300000 }, () => {
     const killedAt = Date.now();
     await new Promise((r) => processNode?.child.once('exit', r));
     await waitFor('writes and searches after the kill', () => (load.acked.filter((r) => r.startedAt > killedAt + 500).length >= 30 && load.searches > searchesBefore + 50 ? true : undefined), 60000);
+    // The crashed node's only replica moves to a or b once c's heartbeat is older than the TTL (3 s).
+    const movedAt = await waitFor(`${spare} served again after c crashed`, async () => {
+      const counted = await a.call('POST', `/collections/${spare}/points/count`, {});
+      return counted.status === 200 && (counted.body.result as { count: number }).count === 10 ? Date.now() : undefined;
+    }, 60000, 100);
+    const standIn = nodes.find((n) => n.cluster.localReplicas().some((r) => r.collection === spare && r.serving));
+    assert.ok(standIn !== undefined, 'a or b hosts the moved replica');
+    process.stdout.write(`# ruvector node crash: ${spare}'s only replica served again on ${standIn.id} ${movedAt - killedAt} ms after the kill (node TTL 3000 ms)\n`);
     processNode = await spawnNode(nats, 'c', processDir, port);
     const restartedAt = Date.now();
     await new Promise((r) => setTimeout(r, 1000));
