@@ -7,7 +7,9 @@
  * loop. Steps: load N × 128-d seeded clustered points (bench/dataset.ts) with wait=true, wait
  * until the graph has linked them all, then
  *   1. search: POST /collections/bench/points/search (limit 10, a different query each request);
- *   2. upsert: PUT /collections/bench/points?wait=true with 100 new points per request.
+ *   2. query: POST /collections/bench/points/query (the same queries; what the official client's
+ *      `query()` sends), for the universal query's own cost over the search;
+ *   3. upsert: PUT /collections/bench/points?wait=true with 100 new points per request.
  * Latency percentiles are exact, from every response time (autocannon's own histogram has no p95).
  *
  *   npm run bench:http                          100,000 points, 20 s search, 15 s upsert
@@ -216,6 +218,13 @@ async function main(): Promise<void> {
     });
     log(formatLoad('search', search, 'q/s'));
 
+    q = 0;
+    const query = await runLoad({
+      url: base, method: 'POST', path: `/collections/${COLLECTION}/points/query`, seconds: SEARCH_SECONDS, connections: CONNECTIONS,
+      body: () => `{"query":${queryJson[q++ % queryJson.length]},"limit":10}`,
+    });
+    log(formatLoad('query', query, 'q/s'));
+
     let nextId = COUNT;
     const upsert = await runLoad({
       url: base, method: 'PUT', path: `/collections/${COLLECTION}/points?wait=true`, seconds: UPSERT_SECONDS, connections: CONNECTIONS,
@@ -246,6 +255,7 @@ async function main(): Promise<void> {
       setup: { points: COUNT, dim: DIM, distance: 'Euclid', connections: CONNECTIONS, serverLogLevel: args['log-level'], dataset: 'clustered, 1000 centres, sigma 0.5, seed 42' },
       load: { seconds: loadSeconds, pointsPerSecond: COUNT / loadSeconds, batch: LOAD_BATCH, indexedAfterSeconds: indexSeconds },
       search: { ...search, limit: 10 },
+      query: { ...query, limit: 10 },
       upsert: { ...upsert, pointsPerSecond: upsert.qps * UPSERT_BATCH, batch: UPSERT_BATCH, wait: true },
       targets: TARGETS,
       meetsTargets: {
