@@ -45,10 +45,28 @@ export class SecuritySync {
     return sync;
   }
 
+  /**
+   * Publishes after the changes queued before it. A failed publish (NATS unreachable) is
+   * retried with backoff (0.5 s doubling to 5 s) until it lands or the sync closes: a
+   * revocation must reach the other nodes, not wait for a restart.
+   */
   private enqueue(publish: () => Promise<void>): void {
     if (this.closed) return;
-    this.publishing = this.publishing.then(publish).catch((error: unknown) => {
-      this.log('error', 'replicating a security change to the cluster failed; it is kept locally and published again when the node rejoins', { error: (error as Error).message });
+    this.publishing = this.publishing.then(async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await publish();
+          if (attempt > 0) this.log('info', 'a security change reached the cluster after retries', { attempts: attempt + 1 });
+          return;
+        } catch (error) {
+          if (this.closed) {
+            this.log('error', 'a security change was not replicated before the node left; it is kept locally and published when the node rejoins', { error: (error as Error).message });
+            return;
+          }
+          this.log(attempt === 0 ? 'warn' : 'debug', 'replicating a security change to the cluster failed; retrying', { error: (error as Error).message, attempt: attempt + 1 });
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 500 * 2 ** attempt)));
+        }
+      }
     });
   }
 
