@@ -2,7 +2,8 @@
  * Stored API keys and API-managed roles are the cluster's, not a node's: on real servers
  * (3 NATS with JetStream + RuVector nodes with authentication on), a role and a key made on
  * node A work on node B; revoking the key or deleting the role on B takes effect on A; a node
- * joining later gets the current state, and publishes a key it held before joining.
+ * joining later gets the current state, and publishes a key it held before joining; a
+ * revocation made while NATS is down reaches the other nodes once NATS is back.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -87,5 +88,15 @@ describe('cluster: API keys and roles replicated through the metadata bucket', {
     // ... and the key it held before joining works on A.
     await waitFor('A to accept the key the late joiner held', async () => ((await a.call('GET', '/collections', undefined, { 'api-key': offlineKey })).status === 200 ? true : undefined));
     assert.equal((await b.call('GET', '/collections', undefined, { 'api-key': offlineKey })).status, 200);
+
+    // NATS entirely down while a key is revoked on A: the revocation is retried until NATS is
+    // back, then B refuses the key (no restart of A needed).
+    for (const server of nats.servers) await nats.kill(server.name);
+    const offlineId = /^rvk_([0-9a-f]{16})\./.exec(offlineKey)?.[1];
+    assert.equal((await a.call('DELETE', `/admin/keys/${offlineId}`, undefined, asA)).status, 200, 'revoking works with NATS down (it is local first)');
+    assert.equal((await a.call('GET', '/collections', undefined, { 'api-key': offlineKey })).status, 401);
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const server of nats.servers) await nats.restart(server.name);
+    await waitFor('B to refuse the key revoked on A while NATS was down', async () => ((await b.call('GET', '/collections', undefined, { 'api-key': offlineKey })).status === 401 ? true : undefined), 60000, 200);
   });
 });
