@@ -21,6 +21,8 @@ import type { EngineLogger } from '../engine/index.js';
 
 const KEY_PREFIX = 'auth.keys.';
 const ROLE_PREFIX = 'auth.roles.';
+/** How often the keys file is checked for changes made by the CLI. */
+const FILE_CHECK_MS = 2000;
 
 export class SecuritySync {
   private closed = false;
@@ -28,6 +30,9 @@ export class SecuritySync {
   private publishing: Promise<void> = Promise.resolve();
   private stopWatch: (() => void) | undefined;
   private watching: Promise<void> = Promise.resolve();
+  /** Replicated entries are applied one batch at a time, in the bucket's order. */
+  private applying: Promise<void> = Promise.resolve();
+  private fileCheck: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly kv: KV,
@@ -36,7 +41,7 @@ export class SecuritySync {
     private readonly log: EngineLogger,
   ) {}
 
-  /** Starts replicating; resolves once this node and the bucket hold the same records. */
+  /** Starts replicating; resolves once this node holds the bucket's records (its own missing ones are published in the background). */
   static async start(kv: KV, keys: KeyStore, roles: RoleRegistry, log: EngineLogger): Promise<SecuritySync> {
     const sync = new SecuritySync(kv, keys, roles, log);
     keys.onRecordChange((record) => sync.enqueue(() => sync.publishKey(record)));
@@ -60,10 +65,10 @@ export class SecuritySync {
           return;
         } catch (error) {
           if (this.closed) {
-            this.log('error', 'a security change was not replicated before the node left; it is kept locally and published when the node rejoins', { error: (error as Error).message });
+            this.log('error', 'a security change was not replicated before the node left: a key change is kept locally and merged when the node rejoins; a role change is overwritten by the cluster\'s version then (repeat it)', { error: (error as Error).message });
             return;
           }
-          this.log(attempt === 0 ? 'warn' : 'debug', 'replicating a security change to the cluster failed; retrying', { error: (error as Error).message, attempt: attempt + 1 });
+          this.log(attempt % 10 === 0 ? 'warn' : 'debug', 'replicating a security change to the cluster failed; retrying (later changes wait behind it)', { error: (error as Error).message, attempt: attempt + 1 });
           await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 500 * 2 ** attempt)));
         }
       }
@@ -82,46 +87,69 @@ export class SecuritySync {
   private async watch(): Promise<void> {
     const seenKeys = new Set<string>();
     const seenRoles = new Set<string>();
+    // The bucket's current entries are applied as one batch (one write of each local file, not
+    // one per entry); later entries one by one. Every apply goes through one chain, so the
+    // batch lands before any later entry.
+    let initialPhase = true;
+    const pending: KvEntry[] = [];
     let initialDone!: () => void;
     const initial = new Promise<void>((resolve) => { initialDone = resolve; });
-    const watcher = await this.kv.watch({ key: 'auth.>', initializedFn: () => initialDone() });
+    const apply = (entries: KvEntry[]): Promise<void> => {
+      this.applying = this.applying.then(() => this.applyEntries(entries, seenKeys, seenRoles)).catch((error: unknown) => {
+        this.log('warn', 'replicated security records were refused', { keys: entries.map((e) => e.key).slice(0, 10), error: (error as Error).message });
+      });
+      return this.applying;
+    };
+    const watcher = await this.kv.watch({
+      key: 'auth.>',
+      initializedFn: () => {
+        initialPhase = false;
+        void apply(pending.splice(0)).then(() => initialDone());
+      },
+    });
     this.stopWatch = () => watcher.stop();
     this.watching = (async () => {
       for await (const entry of watcher) {
-        try {
-          await this.applyEntry(entry, seenKeys, seenRoles);
-        } catch (error) {
-          this.log('warn', 'a replicated security record was refused', { key: entry.key, error: (error as Error).message });
-        }
+        if (initialPhase) pending.push(entry);
+        else void apply([entry]);
       }
     })();
     await initial;
-    // What this node has and the bucket lacks (made before it joined, or while it was away).
+    // What this node has and the bucket lacks (made before it joined, or while it was away);
+    // published in the background (a start never waits on NATS for it).
     for (const record of this.keys.records()) if (!seenKeys.has(record.id)) this.enqueue(() => this.publishKey(record));
     for (const role of this.roles.managedRoles()) if (!seenRoles.has(role.name)) this.enqueue(() => this.publishRole(role.name, role));
-    await this.publishing;
+    // A key changed by the CLI in the data directory reaches the cluster without waiting for a request to present a stored key.
+    this.fileCheck = setInterval(() => { void this.keys.checkFile().catch((error: unknown) => this.log('warn', 'checking the API keys file failed', { error: (error as Error).message })); }, FILE_CHECK_MS);
+    this.fileCheck.unref();
   }
 
-  private async applyEntry(entry: KvEntry, seenKeys: Set<string>, seenRoles: Set<string>): Promise<void> {
-    const present = entry.operation === 'PUT' && entry.value.length > 0;
-    if (entry.key.startsWith(KEY_PREFIX)) {
-      seenKeys.add(entry.key.slice(KEY_PREFIX.length));
-      if (!present) return; // key records are never deleted; an operator's purge is not replayed
-      const incoming = entry.json<StoredKey>();
-      const merged = await this.keys.applyReplicated(incoming);
-      // This node knew of a restriction the bucket's version lacks: publish the merge.
-      if (!sameKeyRecord(merged, incoming)) this.enqueue(() => this.publishKey(merged));
-    } else if (entry.key.startsWith(ROLE_PREFIX)) {
-      const name = entry.key.slice(ROLE_PREFIX.length);
-      seenRoles.add(name);
-      await this.roles.applyReplicated(name, present ? entry.json<unknown>() : undefined);
+  private async applyEntries(entries: KvEntry[], seenKeys: Set<string>, seenRoles: Set<string>): Promise<void> {
+    const keys: StoredKey[] = [];
+    const roles: [string, unknown][] = [];
+    for (const entry of entries) {
+      const present = entry.operation === 'PUT' && entry.value.length > 0;
+      if (entry.key.startsWith(KEY_PREFIX)) {
+        seenKeys.add(entry.key.slice(KEY_PREFIX.length));
+        if (present) keys.push(entry.json<StoredKey>()); // key records are never deleted; an operator's purge is not replayed
+      } else if (entry.key.startsWith(ROLE_PREFIX)) {
+        const name = entry.key.slice(ROLE_PREFIX.length);
+        seenRoles.add(name);
+        roles.push([name, present ? entry.json<unknown>() : undefined]);
+      }
     }
+    if (roles.length > 0) await this.roles.applyReplicated(roles);
+    if (keys.length === 0) return;
+    const merged = await this.keys.applyReplicated(keys);
+    // This node knew of a restriction the bucket's version lacks: publish the merge.
+    merged.forEach((record, i) => { if (!sameKeyRecord(record, keys[i])) this.enqueue(() => this.publishKey(record)); });
   }
 
   /** Stops watching; local changes already queued are published first. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.fileCheck !== undefined) clearInterval(this.fileCheck);
     await this.publishing;
     this.stopWatch?.();
     await this.watching.catch(() => undefined);

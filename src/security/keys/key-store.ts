@@ -99,24 +99,43 @@ export class KeyStore {
   }
 
   /**
-   * Takes a record from another node: merged with the local one (see mergeKeyRecords) and
-   * persisted. Returns the merged record, which differs from `incoming` when this node knew
-   * of a restriction the other did not (the caller replicates it back).
+   * Takes records from other nodes: each merged with the local one (see mergeKeyRecords),
+   * then all persisted in one write, and only when something changed. Returns the merged
+   * records; one differs from its incoming record when this node knew of a restriction the
+   * other did not (the caller replicates it back). If the file cannot be written (disk full),
+   * the merged records stay in effect in memory, so a revocation is honoured anyway, and are
+   * written with the next change.
    */
-  async applyReplicated(incoming: StoredKey): Promise<StoredKey> {
-    if (typeof incoming?.id !== 'string' || !/^[0-9a-f]{16}$/.test(incoming.id) || typeof incoming.hash !== 'object' || !Array.isArray(incoming.roles)) {
-      throw new RvError('RV_INVALID_ARGUMENT', 'a replicated API key record is malformed', { details: { field: 'id' } });
-    }
-    let merged = incoming;
-    await this.mutate(async () => {
-      const local = this.keys.get(incoming.id);
-      merged = local === undefined ? structuredClone(incoming) : mergeKeyRecords(local, incoming);
-      if (local === undefined || !sameKeyRecord(local, merged)) {
-        this.keys.set(merged.id, merged);
-        this.verifiers.delete(merged.id);
+  async applyReplicated(incoming: readonly StoredKey[]): Promise<StoredKey[]> {
+    for (const record of incoming) {
+      if (typeof record?.id !== 'string' || !/^[0-9a-f]{16}$/.test(record.id) || typeof record.hash !== 'object' || !Array.isArray(record.roles)) {
+        throw new RvError('RV_INVALID_ARGUMENT', 'a replicated API key record is malformed', { details: { field: 'id' } });
       }
-    }, false);
+    }
+    let merged: StoredKey[] = [];
+    await this.mutate(async () => {
+      let changed = false;
+      merged = incoming.map((record) => {
+        const local = this.keys.get(record.id);
+        const next = local === undefined ? structuredClone(record) : mergeKeyRecords(local, record);
+        if (local === undefined || !sameKeyRecord(local, next)) {
+          this.keys.set(next.id, next);
+          this.verifiers.delete(next.id);
+          changed = true;
+        }
+        return next;
+      });
+      return changed;
+    }, { report: false, persistWhen: (changed) => changed, keepOnPersistFailure: true });
     return merged;
+  }
+
+  /**
+   * Re-reads the file if it changed (the CLI edits it while a server runs) and reports the
+   * changed records; `verify()` does this lazily, a cluster node also on a timer.
+   */
+  async checkFile(): Promise<void> {
+    await this.reloadIfChanged();
   }
 
   /** Creates a key; the secret is in the result only, never stored. */
@@ -230,22 +249,32 @@ export class KeyStore {
   }
 
   /**
-   * Runs one change at a time: re-read, change, write; memory changes only after the write.
-   * Records the change touched are reported to the record listeners when `report` is set.
+   * Runs one change at a time: re-read, change, write; memory changes only after the write
+   * (unless `keepOnPersistFailure`). `persistWhen` skips the write for a change that changed
+   * nothing; records the change touched are reported to the record listeners when `report`.
    */
-  private async mutate<T>(change: () => Promise<T>, report = true): Promise<T> {
+  private async mutate<T>(change: () => Promise<T>, options: { report?: boolean; persistWhen?: (result: T) => boolean; keepOnPersistFailure?: boolean } = {}): Promise<T> {
     const run = this.writing.then(async () => {
       await this.reload(false);
       const before = new Map([...this.keys].map(([id, r]) => [id, structuredClone(r)]));
       let result: T;
       try {
         result = await change();
-        await this.persist();
       } catch (error) {
         this.keys = before;
         throw error;
       }
-      if (report) this.reportChanges(before);
+      if (options.persistWhen === undefined || options.persistWhen(result)) {
+        try {
+          await this.persist();
+        } catch (error) {
+          if (!options.keepOnPersistFailure) {
+            this.keys = before;
+            throw error;
+          }
+        }
+      }
+      if (options.report !== false) this.reportChanges(before);
       return result;
     });
     this.writing = run.catch(() => undefined);
@@ -314,16 +343,24 @@ const earliest = (a: string | undefined, b: string | undefined): string | undefi
 
 /**
  * Two versions of one key record → the one with every restriction of both: the earliest
- * revocation and expiry, and the rotation either saw. Commutative and idempotent, so nodes
- * applying versions in any order converge.
+ * revocation and expiry. Commutative and idempotent, so nodes applying versions in any order
+ * converge: the fields a key never changes (name, roles, scope, hash, creation) are taken from
+ * whichever version sorts first by them (they are equal unless a record was tampered with), and
+ * of two different replacements (`rotated_to`: a key rotated twice, or on two nodes at once)
+ * the smaller id is kept (the field is informative; both replacements stay valid keys).
  */
 export function mergeKeyRecords(a: StoredKey, b: StoredKey): StoredKey {
   const revoked = earliest(a.revoked_at, b.revoked_at);
   const expires = earliest(a.expires_at, b.expires_at);
-  const rotatedTo = a.rotated_to ?? b.rotated_to;
-  const { revoked_at: _r, expires_at: _e, rotated_to: _t, ...rest } = a;
+  const rotatedTo = a.rotated_to === undefined ? b.rotated_to : b.rotated_to === undefined ? a.rotated_to : a.rotated_to < b.rotated_to ? a.rotated_to : b.rotated_to;
+  const fixed = (record: StoredKey): Omit<StoredKey, 'revoked_at' | 'expires_at' | 'rotated_to'> => {
+    const { revoked_at: _r, expires_at: _e, rotated_to: _t, ...rest } = record;
+    return rest;
+  };
+  const [fa, fb] = [fixed(a), fixed(b)];
+  const base = canonicalJson(fa as unknown as CanonicalValue) <= canonicalJson(fb as unknown as CanonicalValue) ? fa : fb;
   return {
-    ...structuredClone(rest),
+    ...structuredClone(base),
     ...(expires === undefined ? {} : { expires_at: expires }),
     ...(revoked === undefined ? {} : { revoked_at: revoked }),
     ...(rotatedTo === undefined ? {} : { rotated_to: rotatedTo }),

@@ -105,27 +105,35 @@ export class RoleRegistry {
   }
 
   /**
-   * A put (role) or delete (undefined) of an API-managed role made on another node. A name
-   * that is built in or comes from this node's roles file is left alone (false): local
-   * configuration wins over the cluster.
+   * Puts (role) and deletes (undefined) of API-managed roles made on other nodes, in order,
+   * with one write of the roles file. A name that is built in or comes from this node's roles
+   * file is left alone: local configuration wins over the cluster. Returns how many changed.
    */
-  async applyReplicated(name: string, input: unknown): Promise<boolean> {
-    return this.serially(() => this.applyReplicatedNow(name, input));
+  async applyReplicated(changes: readonly (readonly [string, unknown])[]): Promise<number> {
+    return this.serially(() => this.applyReplicatedNow(changes));
   }
 
-  private async applyReplicatedNow(name: string, input: unknown): Promise<boolean> {
-    if (BUILTIN_ROLE_NAMES.has(name) || this.configured.has(name)) return false;
-    const role = input === undefined ? undefined : parseRole(input, `replicated role ${JSON.stringify(name)}`);
-    if (role !== undefined && role.name !== name) throw new RvError('RV_INVALID_ARGUMENT', `replicated role ${JSON.stringify(name)} carries the name ${JSON.stringify(role.name)}`, { details: { field: 'name' } });
-    const current = this.managed.find((r) => r.name === name);
-    if (role === undefined ? current === undefined : JSON.stringify(current) === JSON.stringify(role)) return false;
-    const managed = [...this.managed.filter((r) => r.name !== name), ...(role === undefined ? [] : [role])];
-    await this.persist(managed);
-    this.managed = managed;
-    if (role === undefined) this.roles.delete(name);
-    else this.roles.set(name, role);
+  private async applyReplicatedNow(changes: readonly (readonly [string, unknown])[]): Promise<number> {
+    const managed = new Map(this.managed.map((r) => [r.name, r]));
+    let changed = 0;
+    for (const [name, input] of changes) {
+      if (BUILTIN_ROLE_NAMES.has(name) || this.configured.has(name)) continue;
+      const role = input === undefined ? undefined : parseRole(input, `replicated role ${JSON.stringify(name)}`);
+      if (role !== undefined && role.name !== name) throw new RvError('RV_INVALID_ARGUMENT', `replicated role ${JSON.stringify(name)} carries the name ${JSON.stringify(role.name)}`, { details: { field: 'name' } });
+      const current = managed.get(name);
+      if (role === undefined ? current === undefined : JSON.stringify(current) === JSON.stringify(role)) continue;
+      if (role === undefined) managed.delete(name);
+      else managed.set(name, role);
+      changed++;
+    }
+    if (changed === 0) return 0;
+    const next = [...managed.values()];
+    await this.persist(next);
+    for (const role of this.managed) if (!managed.has(role.name)) this.roles.delete(role.name);
+    for (const role of next) this.roles.set(role.name, role);
+    this.managed = next;
     this.changed();
-    return true;
+    return changed;
   }
 
   /** Creates or replaces an API-managed role; returns whether it was created. */

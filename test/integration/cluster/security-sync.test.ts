@@ -10,6 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { connect } from 'nats';
 import { KeyStore } from '../../../src/security/keys/key-store.js';
 import { NatsCluster, waitFor } from '../../helpers/nats-cluster.js';
 import { removeDir, startNode, type TestNode } from './cluster-harness.js';
@@ -63,6 +64,26 @@ describe('cluster: API keys and roles replicated through the metadata bucket', {
     assert.equal(view?.hash, undefined, 'listings never show the hash');
     assert.equal((await b.call('GET', '/collections/other', undefined, asService)).status, 403);
     assert.equal((await b.call('PUT', '/collections/docs/points?wait=true', { points: [{ id: 1, vector: [1, 0, 0, 0] }] }, asService)).status, 403);
+
+    // A key rotated twice (two replacements of one record): the nodes converge on one record
+    // instead of overwriting each other's version in the bucket forever.
+    const rotating = (await a.call('POST', '/admin/keys', { name: 'rotating', role: 'reader' }, asA)).body.result as { id: string };
+    assert.equal((await a.call('POST', `/admin/keys/${rotating.id}/rotate`, { overlap: '1h' }, asA)).status, 200);
+    assert.equal((await b.call('POST', `/admin/keys/${rotating.id}/rotate`, { overlap: '30m' }, asB)).status, 200);
+    const nc = await connect({ servers: nats.urls });
+    try {
+      const jsm = await nc.jetstreamManager();
+      const lastSeq = async (): Promise<number> => (await jsm.streams.info('KV_ruvector_meta')).state.last_seq;
+      await new Promise((r) => setTimeout(r, 1500));
+      const before = await lastSeq();
+      await new Promise((r) => setTimeout(r, 2000));
+      assert.ok(await lastSeq() - before <= 2, 'the metadata bucket is quiet: no republish loop');
+    } finally {
+      await nc.close();
+    }
+    const viewA = (await a.call('GET', `/admin/keys/${rotating.id}`, undefined, asA)).body.result;
+    await waitFor('A and B agree on the twice-rotated record', async () => (JSON.stringify((await b.call('GET', `/admin/keys/${rotating.id}`, undefined, asB)).body.result) === JSON.stringify((await a.call('GET', `/admin/keys/${rotating.id}`, undefined, asA)).body.result) ? true : undefined));
+    assert.ok(viewA !== undefined);
 
     // A key made offline on a node that joins later: published when it joins.
     const lateDir = await mkdtemp(join(tmpdir(), 'rv-node-c-'));

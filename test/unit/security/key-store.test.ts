@@ -84,7 +84,7 @@ test('replication: versions of a record merge to every restriction of both, in a
   assert.ok(original.hash !== undefined, 'records() carries the hash for replication');
 
   // B learns of the key, then revokes it while A shortens its expiry (a rotation elsewhere).
-  await b.applyReplicated(original);
+  await b.applyReplicated([original]);
   assert.equal((await b.verify(key))?.name, 'svc', 'the replicated hash verifies');
   await b.revoke(record.id);
   const revokedOnB = b.records()[0];
@@ -97,12 +97,22 @@ test('replication: versions of a record merge to every restriction of both, in a
   assert.ok(sameKeyRecord(mergeKeyRecords(merged, merged), merged), 'idempotent');
 
   // A applies B's revocation: refused at once, and a replicated change is not reported again.
-  const result = await a.applyReplicated(revokedOnB);
+  const [result] = await a.applyReplicated([revokedOnB]);
   assert.ok(sameKeyRecord(result, revokedOnB));
   assert.equal(await a.verify(key), undefined);
   assert.equal(reported.length, 1);
   // An older version arriving late cannot undo the revocation.
-  assert.ok((await a.applyReplicated(original)).revoked_at !== undefined);
+  assert.ok((await a.applyReplicated([original]))[0].revoked_at !== undefined);
   assert.equal(await a.verify(key), undefined);
-  await assert.rejects(a.applyReplicated({ ...original, id: 'nope' }), /malformed/);
+  await assert.rejects(a.applyReplicated([{ ...original, id: 'nope' }]), /malformed/);
+
+  // A key rotated twice (two different replacements): every order of merging gives one record.
+  const second = { ...original, rotated_to: '0000000000000001' };
+  const third = { ...original, rotated_to: 'ffffffffffffffff', expires_at: new Date(now + 60_000).toISOString() };
+  const m1 = mergeKeyRecords(second, third);
+  const m2 = mergeKeyRecords(third, second);
+  assert.ok(sameKeyRecord(m1, m2), 'commutative with different rotated_to');
+  assert.equal(m1.rotated_to, '0000000000000001');
+  assert.equal(m1.expires_at, third.expires_at);
+  assert.ok(sameKeyRecord(mergeKeyRecords(m1, second), m1) && sameKeyRecord(mergeKeyRecords(third, m1), m1), 'merging a merge with either input changes nothing: no republish loop');
 });

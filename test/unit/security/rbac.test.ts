@@ -110,10 +110,10 @@ test('replicated roles: applied without being reported back, invalidate decision
   const docs: CollectionTarget = named('docs');
   assert.equal(authorizer.isAllowed(principal, 'collection:read', docs), false);
 
-  assert.equal(await registry.applyReplicated('docs-reader', { name: 'docs-reader', grants: [{ permission: 'collection:read', collections: ['docs*'] }] }), true);
+  assert.equal(await registry.applyReplicated([['docs-reader', { name: 'docs-reader', grants: [{ permission: 'collection:read', collections: ['docs*'] }] }]]), 1);
   assert.equal(authorizer.isAllowed(principal, 'collection:read', docs), true, 'the cached denial was invalidated');
-  assert.equal(await registry.applyReplicated('docs-reader', { name: 'docs-reader', grants: [{ permission: 'collection:read', collections: ['docs*'] }] }), false, 'the same role again is no change');
-  assert.equal(await registry.applyReplicated('docs-reader', undefined), true);
+  assert.equal(await registry.applyReplicated([['docs-reader', { name: 'docs-reader', grants: [{ permission: 'collection:read', collections: ['docs*'] }] }]]), 0, 'the same role again is no change');
+  assert.equal(await registry.applyReplicated([['docs-reader', undefined]]), 1);
   assert.equal(authorizer.isAllowed(principal, 'collection:read', docs), false);
   assert.deepEqual(reported, [], 'replicated changes are not reported for replication');
 
@@ -121,8 +121,10 @@ test('replicated roles: applied without being reported back, invalidate decision
   await registry.delete('local');
   assert.deepEqual(reported, ['local:put', 'local:deleted']);
 
-  assert.equal(await registry.applyReplicated('admin', { name: 'admin', grants: [{ permission: 'system:health' }] }), false);
-  assert.equal(await registry.applyReplicated('ops', undefined), false);
+  assert.equal(await registry.applyReplicated([['admin', { name: 'admin', grants: [{ permission: 'system:health' }] }], ['ops', undefined]]), 0);
   assert.ok(registry.has('ops'));
-  await assert.rejects(registry.applyReplicated('x', { name: 'y', grants: [{ permission: 'system:health' }] }), /carries the name/);
+  await assert.rejects(registry.applyReplicated([['x', { name: 'y', grants: [{ permission: 'system:health' }] }]]), /carries the name/);
+  // A batch in order: put then delete of one name leaves it deleted; another put stays.
+  assert.equal(await registry.applyReplicated([['r1', { name: 'r1', grants: [{ permission: 'system:health' }] }], ['r2', { name: 'r2', grants: [{ permission: 'system:health' }] }], ['r1', undefined]]), 3);
+  assert.ok(!registry.has('r1') && registry.has('r2'));
 });
