@@ -113,8 +113,8 @@ async function securityFromConfig(config: RuVectorConfig, adminKey: AdminKeyOpti
 
 /**
  * HTTPS, rate limits and CORS from the `[tls]`, `[rate_limit]` and `[service]` sections. Each
- * TLS PEM comes from its file or from a secret of `[secrets]` (`*_secret`), re-read on the
- * reload interval and when the provider is refreshed.
+ * TLS PEM comes from its file or from a secret of `[secrets]` (`*_secret`), re-read (past the
+ * provider's cache) every `tls.reload_interval_seconds`.
  */
 function serverTransportFromConfig(config: RuVectorConfig, secretsOutbound: SecretProviderOutbound): Pick<ServerOptions, 'tls' | 'rateLimit' | 'corsOrigins'> {
   const { tls, rate_limit: limits } = config;
@@ -131,7 +131,7 @@ function serverTransportFromConfig(config: RuVectorConfig, secretsOutbound: Secr
       tls: {
         ...optional('certFile', tls.cert_file), ...optional('keyFile', tls.key_file), ...optional('caFile', tls.ca_file),
         ...optional('certSecret', tls.cert_secret), ...optional('keySecret', tls.key_secret), ...optional('caSecret', tls.ca_secret),
-        ...(secrets === undefined ? {} : { readSecret: (name: string) => secrets.get(name), watchSecrets: (listener: () => void) => secrets.onChange(() => listener()) }),
+        ...(secrets === undefined ? {} : { readSecret: (name: string) => secrets.get(name), refreshSecrets: () => secrets.refresh() }),
         clientAuth: tls.client_auth, reloadIntervalSeconds: tls.reload_interval_seconds,
       },
     }),

@@ -154,11 +154,13 @@ const ALIASES_KEY = 'aliases';
 const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_SHARDS = 64;
 /**
- * One publish attempt's time limit. During a stream leader election a publish gets no answer
- * until a new leader exists; a short attempt retried (same message id, de-duplicated) notices
- * the new leader sooner than a long one.
+ * The first publish attempt's time limit, doubling per retry up to 5 s. During a stream leader
+ * election a publish gets no answer until a new leader exists; short first attempts retried
+ * (same message id, de-duplicated) notice the new leader sooner, and the growing limit keeps a
+ * stream that is only slow from being sent the same records over and over.
  */
 const PUBLISH_ATTEMPT_MS = 2000;
+const PUBLISH_ATTEMPT_MAX_MS = 5000;
 /** A stream's leader election this soon after its collection was created is its first one. */
 const FIRST_ELECTION_MS = 15000;
 
@@ -208,6 +210,8 @@ export class ClusterNode {
   private advertiseUrl: string | undefined;
   private readonly observers = new Set<ClusterObservers>();
   private securitySync: SecuritySync | undefined;
+  /** Local replica stream → `<uid>:<update count>` its config was last synced to. */
+  private readonly syncedConfigs = new Map<string, string>();
   /** Op-log stream → its leader as the last leader-elected advisory named it. */
   private readonly streamLeaders = new Map<string, string>();
   /** Local replicas outside the placement: stream → since when, and the sequence they had applied then. */
@@ -511,6 +515,7 @@ export class ClusterNode {
         if (!hostsAlready && !this.placement(meta, shard).includes(this.nodeId)) continue;
         if (!hostsAlready && this.servingNodes(meta, shard).some((id) => id !== this.nodeId)) this.notify((o) => o.onReplicaReassigned?.(stream));
         this.replicas.set(stream, replica);
+        this.syncedConfigs.delete(stream); // a new local copy: its config is checked afresh
         const started = replica.start().then(() => this.heartbeat()).catch((error: unknown) => {
           this.log('error', 'shard replica failed to start', { stream, error: (error as Error).message });
           if (this.replicas.get(stream) === replica) this.replicas.delete(stream);
@@ -524,6 +529,7 @@ export class ClusterNode {
       if (wanted.has(stream) && !this.surplusLongEnough(replica)) continue;
       this.replicas.delete(stream);
       this.surplus.delete(stream);
+      this.syncedConfigs.delete(stream);
       if (wanted.has(stream)) this.log('info', 'dropping a surplus replica: the placed replicas serve and are caught up', { stream, applied: replica.applied });
       await replica.drop().catch((error: unknown) => this.log('warn', 'dropping a replica failed', { stream, error: (error as Error).message }));
     }
@@ -804,15 +810,23 @@ export class ClusterNode {
     throw new RvError('RV_CLUSTER_UNAVAILABLE', 'the collection update kept conflicting with concurrent updates; retry', { details: { field: 'body' } });
   }
 
-  /** Brings a serving local replica's config to the collection's (updates applied); a no-op when equal. */
+  /**
+   * Brings a serving local replica's config to the collection's (updates applied) with one
+   * catalog write; a no-op when equal. The update count last synced per replica skips the
+   * comparison on every later reconcile.
+   */
   private async syncReplicaConfig(replica: ShardReplica, meta: CollectionMeta): Promise<void> {
     const updates = meta.updates ?? [];
     if (updates.length === 0 || !replica.isServing || !this.db.hasCollection(replica.localName)) return;
+    const synced = `${meta.uid}:${updates.length}`;
+    if (this.syncedConfigs.get(replica.stream) === synced) return;
     const local = this.db.collection(replica.localName).config;
     const target = updates.reduce((current, update) => applyCollectionUpdate(current, update), local);
-    if (isDeepStrictEqual(target, local)) return;
-    for (const update of updates) await this.db.updateCollection(replica.localName, update);
-    this.log('info', 'replica config updated', { stream: replica.stream, updates: updates.length });
+    if (!isDeepStrictEqual(target, local)) {
+      await this.db.setCollectionConfig(replica.localName, target);
+      this.log('info', 'replica config updated', { stream: replica.stream, updates: updates.length });
+    }
+    this.syncedConfigs.set(replica.stream, synced);
   }
 
   async collectionStats(nameOrAlias: string, context?: RequestContext): Promise<ClusterCollectionStats> {
@@ -874,9 +888,10 @@ export class ClusterNode {
     const deadline = Date.now() + (this.options.writeTimeoutMs ?? 30000);
     const stream = streamName(meta.uid, shard);
     let lastError: unknown;
-    while (Date.now() < deadline) {
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
+      const attemptMs = Math.min(PUBLISH_ATTEMPT_MAX_MS, PUBLISH_ATTEMPT_MS * 2 ** attempt);
       try {
-        const ack = await this.js.publish(logSubject(meta.uid, shard), data, { msgID, expect: { streamName: stream }, timeout: Math.min(PUBLISH_ATTEMPT_MS, Math.max(500, deadline - Date.now())), headers: contextHeaders(context) });
+        const ack = await this.js.publish(logSubject(meta.uid, shard), data, { msgID, expect: { streamName: stream }, timeout: Math.min(attemptMs, Math.max(500, deadline - Date.now())), headers: contextHeaders(context) });
         return ack.seq;
       } catch (error) {
         lastError = error;

@@ -250,7 +250,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     cert_file: { type: 'string', minLength: 1, description: 'PEM certificate chain of the HTTPS server; with `key_file`, the API is served over HTTPS only.' },
     key_file: { type: 'string', minLength: 1, description: 'PEM private key of `cert_file`.' },
     ca_file: { type: 'string', minLength: 1, description: 'PEM CA bundle client certificates must chain to (needed for `client_auth`).' },
-    cert_secret: { type: 'string', minLength: 1, description: 'Instead of `cert_file`: the name of a secret in the `[secrets]` provider holding the PEM certificate chain (re-read when the provider\'s cache expires or is refreshed).' },
+    cert_secret: { type: 'string', minLength: 1, description: 'Instead of `cert_file`: the name of a secret in the `[secrets]` provider holding the PEM certificate chain (re-read from the provider every `reload_interval_seconds`).' },
     key_secret: { type: 'string', minLength: 1, description: 'Instead of `key_file`: the name of a secret holding the PEM private key.' },
     ca_secret: { type: 'string', minLength: 1, description: 'Instead of `ca_file`: the name of a secret holding the PEM CA bundle for client certificates.' },
     client_auth: { type: 'enum', values: TLS_CLIENT_AUTH_MODES, default: 'none', description: '`required`: mTLS, a connection without a valid client certificate is refused; `optional`: verified when presented.' },

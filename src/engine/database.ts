@@ -193,6 +193,19 @@ export class Database {
     });
   }
 
+  /**
+   * Replaces a collection's config with one already built by applyCollectionUpdate (a cluster
+   * replica following its collection's updates): one catalog write whatever the update count.
+   */
+  async setCollectionConfig(nameInput: string, config: CollectionConfig): Promise<void> {
+    this.assertOpen();
+    return this.exclusive(async () => {
+      const collection = this.collection(nameInput);
+      await this.saveCatalog({ ...this.catalog, collections: { ...this.catalog.collections, [collection.name]: config } });
+      collection.setConfig(config);
+    });
+  }
+
   /** Deletes a collection and its aliases; false when it did not exist. */
   async deleteCollection(nameInput: string): Promise<boolean> {
     this.assertOpen();

@@ -2,9 +2,8 @@
  * HTTPS: the server's certificate and key, and optionally a CA for client certificates
  * (`none`, `optional`: verified when sent, `required`: mTLS). Each PEM comes from a file or
  * from a secret of the secrets provider (env, file or Vault). Both are re-checked every
- * interval (a file by its modification stamp, a secret by a digest of its value, which the
- * provider caches for its TTL; `refresh()` on the provider, the rotation hook, makes it
- * immediate) and, when one changes, the new material is validated and installed with
+ * interval (a file by its modification stamp, a secret by a digest of its value re-read past
+ * the provider's cache) and, when one changes, the new material is validated and installed with
  * `server.setSecureContext`, so certificates rotate without a restart; bad new material is
  * logged and the old kept.
  */
@@ -24,8 +23,8 @@ export interface TlsSettings {
   caSecret?: string;
   /** Reads a secret's value (the secrets provider's `get`); needed with any `*Secret`. */
   readSecret?: (name: string) => Promise<string>;
-  /** Registers a listener called when the provider's values may have changed (its rotation hook); returns the remover. */
-  watchSecrets?: (listener: () => void) => () => void;
+  /** Re-reads the secrets past the provider's cache; called on every reload check. */
+  refreshSecrets?: () => Promise<unknown>;
   clientAuth: TlsClientAuth;
 }
 
@@ -128,13 +127,10 @@ export class CertificateReloader {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  private unwatch: (() => void) | undefined;
-
   async start(intervalMs: number): Promise<void> {
     this.lastStamp = await this.stamp();
     this.timer = setInterval(() => void this.check(), intervalMs);
     this.timer.unref();
-    this.unwatch = this.settings.watchSecrets?.(() => void this.check());
   }
 
   /** Checks now (the poll calls this); resolves true when new material was installed. */
@@ -142,6 +138,8 @@ export class CertificateReloader {
     if (this.checking) return false;
     this.checking = true;
     try {
+      // Secrets are re-read past the provider's cache, so a rotated certificate shows within one interval.
+      await this.settings.refreshSecrets?.();
       const stamp = await this.stamp();
       if (stamp === this.lastStamp) return false;
       const material = await loadTlsMaterial(this.settings);
@@ -159,8 +157,6 @@ export class CertificateReloader {
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    this.unwatch?.();
-    this.unwatch = undefined;
   }
 
   private async stamp(): Promise<string> {

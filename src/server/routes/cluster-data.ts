@@ -201,7 +201,13 @@ export function registerClusterDataRoutes(app: FastifyInstance, cluster: Cluster
     // Every request is checked before any runs: a bad one fails the batch at once.
     const plans = request.body.searches.map((search, i) => planQuery(search, cluster.limits, `searches[${i}]`));
     const target = await queryTarget(request);
-    return ok(reply, await Promise.all(plans.map(async (plan) => ({ points: await executeQuery(target, plan, cluster.limits.maxSearchLimit) }))));
+    // One query at a time (each fans out to every shard), the request's deadline checked between them, as on a single node.
+    const results = [];
+    for (const plan of plans) {
+      request.deadline?.throwIfExpired();
+      results.push({ points: await executeQuery(target, plan, cluster.limits.maxSearchLimit) });
+    }
+    return ok(reply, results);
   });
 
   app.post<{ Params: NameParams; Body: Body }>('/collections/:collection_name/points/recommend', { schema: searchSchemas.recommend, config: read }, async (request, reply) =>
