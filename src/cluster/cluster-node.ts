@@ -154,13 +154,15 @@ const ALIASES_KEY = 'aliases';
 const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_SHARDS = 64;
 /**
- * The first publish attempt's time limit, doubling per retry up to 5 s. During a stream leader
- * election a publish gets no answer until a new leader exists; short first attempts retried
- * (same message id, de-duplicated) notice the new leader sooner, and the growing limit keeps a
- * stream that is only slow from being sent the same records over and over.
+ * One publish attempt's time limit. During a stream leader election a publish gets no answer
+ * until a new leader exists; short attempts retried (same message id, de-duplicated) notice the
+ * new leader sooner. (Attempts doubling to 5 s were tried: the longest write during a failover
+ * grew from 6.6 s to 11.6 s. The cost of short attempts: a stream that is only slow is sent the
+ * same record every ~2.2 s until it answers, which JetStream de-duplicates.)
  */
 const PUBLISH_ATTEMPT_MS = 2000;
-const PUBLISH_ATTEMPT_MAX_MS = 5000;
+/** The longest one step of close() waits on NATS. */
+const CLOSE_STEP_MS = 5000;
 /** A stream's leader election this soon after its collection was created is its first one. */
 const FIRST_ELECTION_MS = 15000;
 
@@ -322,10 +324,26 @@ export class ClusterNode {
     }
     try {
       const js = nc.jetstream();
-      const jsm = await nc.jetstreamManager();
       const replicas = options.metaReplicas ?? 3;
-      const meta = await js.views.kv(META_BUCKET, { replicas, history: 1 });
-      const members = await js.views.kv(NODES_BUCKET, { replicas, history: 1, ttl: (options.nodeTtlMs ?? 10000) * 3 });
+      // JetStream may still be electing its meta leader (a cluster cold start, NATS restarted):
+      // its API times out until then, so opening the buckets is retried until connectTimeoutMs.
+      const ready = Date.now() + connectTimeoutMs;
+      const open = async () => ({
+        jsm: await nc!.jetstreamManager(),
+        meta: await js.views.kv(META_BUCKET, { replicas, history: 1 }),
+        members: await js.views.kv(NODES_BUCKET, { replicas, history: 1, ttl: (options.nodeTtlMs ?? 10000) * 3 }),
+      });
+      let opened: Awaited<ReturnType<typeof open>> | undefined;
+      for (let attempt = 1; opened === undefined; attempt++) {
+        try {
+          opened = await open();
+        } catch (error) {
+          if (Date.now() >= ready) throw new RvError('RV_CLUSTER_UNAVAILABLE', `NATS JetStream did not answer within ${connectTimeoutMs} ms: ${(error as Error).message}`, { cause: error, details: { servers: options.servers } });
+          options.logger?.('warn', 'NATS JetStream not ready yet; retrying', { attempt, error: (error as Error).message });
+          await sleep(Math.min(2000, 250 * attempt));
+        }
+      }
+      const { jsm, meta, members } = opened;
       const node = new ClusterNode(db, options, nc, js, jsm, meta, members);
       await node.begin();
       return node;
@@ -888,10 +906,9 @@ export class ClusterNode {
     const deadline = Date.now() + (this.options.writeTimeoutMs ?? 30000);
     const stream = streamName(meta.uid, shard);
     let lastError: unknown;
-    for (let attempt = 0; Date.now() < deadline; attempt++) {
-      const attemptMs = Math.min(PUBLISH_ATTEMPT_MAX_MS, PUBLISH_ATTEMPT_MS * 2 ** attempt);
+    while (Date.now() < deadline) {
       try {
-        const ack = await this.js.publish(logSubject(meta.uid, shard), data, { msgID, expect: { streamName: stream }, timeout: Math.min(attemptMs, Math.max(500, deadline - Date.now())), headers: contextHeaders(context) });
+        const ack = await this.js.publish(logSubject(meta.uid, shard), data, { msgID, expect: { streamName: stream }, timeout: Math.min(PUBLISH_ATTEMPT_MS, Math.max(500, deadline - Date.now())), headers: contextHeaders(context) });
         return ack.seq;
       } catch (error) {
         lastError = error;
@@ -1073,11 +1090,16 @@ export class ClusterNode {
     if (this.closed) return;
     this.closed = true;
     if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
-    await this.reconciling;
-    for (const replica of this.replicas.values()) await replica.stop();
-    await this.securitySync?.close().catch(() => undefined);
-    await this.members.delete(`nodes.${this.nodeId}`).catch(() => undefined);
-    await this.nc.drain().catch(() => undefined);
-    await Promise.allSettled(this.background);
+    // Each step that needs NATS is bounded: with NATS unreachable a node still stops (its
+    // heartbeat then expires instead of being deleted), and graceful shutdown stays bounded.
+    const bounded = (work: Promise<unknown>, ms: number): Promise<void> =>
+      Promise.race([work.then(() => undefined, () => undefined), sleep(ms)]);
+    await bounded(this.reconciling, CLOSE_STEP_MS);
+    for (const replica of this.replicas.values()) await bounded(replica.stop(), CLOSE_STEP_MS);
+    await bounded(this.securitySync?.close() ?? Promise.resolve(), CLOSE_STEP_MS);
+    await bounded(this.members.delete(`nodes.${this.nodeId}`), CLOSE_STEP_MS);
+    await bounded(this.nc.drain(), CLOSE_STEP_MS);
+    if (!this.nc.isClosed()) await bounded(this.nc.close(), CLOSE_STEP_MS);
+    await bounded(Promise.allSettled(this.background), CLOSE_STEP_MS);
   }
 }

@@ -7,7 +7,9 @@
  *                       hash (never the secret); records merge (keys only ever become more
  *                       restricted, see security/keys/key-store.ts mergeKeyRecords)
  *   auth.roles.<name>   an API-managed role; deleting the role deletes the entry (the bucket's
- *                       order decides between concurrent changes: the last one wins)
+ *                       order decides between concurrent changes: the last one wins; a change
+ *                       this node made and could not publish yet is kept, across restarts, and
+ *                       published when NATS answers again)
  *
  * Each node keeps its own files (`<data>/.auth`) as the local copy: on joining, entries the
  * bucket lacks are published from it, entries it lacks are written to it. Built-in roles,
@@ -45,7 +47,7 @@ export class SecuritySync {
   static async start(kv: KV, keys: KeyStore, roles: RoleRegistry, log: EngineLogger): Promise<SecuritySync> {
     const sync = new SecuritySync(kv, keys, roles, log);
     keys.onRecordChange((record) => sync.enqueue(() => sync.publishKey(record)));
-    roles.onManagedChange((name, role) => sync.enqueue(() => sync.publishRole(name, role)));
+    roles.onManagedChange((name, role, change) => sync.enqueue(() => sync.publishRoleChange(name, role, change)));
     await sync.watch();
     return sync;
   }
@@ -65,7 +67,7 @@ export class SecuritySync {
           return;
         } catch (error) {
           if (this.closed) {
-            this.log('error', 'a security change was not replicated before the node left: a key change is kept locally and merged when the node rejoins; a role change is overwritten by the cluster\'s version then (repeat it)', { error: (error as Error).message });
+            this.log('error', 'a security change was not replicated before the node left; it is kept locally and published when the node rejoins', { error: (error as Error).message });
             return;
           }
           this.log(attempt % 10 === 0 ? 'warn' : 'debug', 'replicating a security change to the cluster failed; retrying (later changes wait behind it)', { error: (error as Error).message, attempt: attempt + 1 });
@@ -77,6 +79,12 @@ export class SecuritySync {
 
   private async publishKey(record: StoredKey): Promise<void> {
     await this.kv.put(`${KEY_PREFIX}${record.id}`, JSON.stringify(record));
+  }
+
+  /** Publishes a local role change, then marks it published (until then it survives restarts and wins over the bucket). */
+  private async publishRoleChange(name: string, role: Role | undefined, change: number): Promise<void> {
+    await this.publishRole(name, role);
+    await this.roles.markPublished(name, change);
   }
 
   private async publishRole(name: string, role: Role | undefined): Promise<void> {
@@ -118,7 +126,10 @@ export class SecuritySync {
     // What this node has and the bucket lacks (made before it joined, or while it was away);
     // published in the background (a start never waits on NATS for it).
     for (const record of this.keys.records()) if (!seenKeys.has(record.id)) this.enqueue(() => this.publishKey(record));
-    for (const role of this.roles.managedRoles()) if (!seenRoles.has(role.name)) this.enqueue(() => this.publishRole(role.name, role));
+    const unpublished = this.roles.unpublishedChanges();
+    for (const [name, role, change] of unpublished) this.enqueue(() => this.publishRoleChange(name, role, change));
+    const pendingNames = new Set(unpublished.map(([name]) => name));
+    for (const role of this.roles.managedRoles()) if (!seenRoles.has(role.name) && !pendingNames.has(role.name)) this.enqueue(() => this.publishRole(role.name, role));
     // A key changed by the CLI in the data directory reaches the cluster without waiting for a request to present a stored key.
     this.fileCheck = setInterval(() => { void this.keys.checkFile().catch((error: unknown) => this.log('warn', 'checking the API keys file failed', { error: (error as Error).message })); }, FILE_CHECK_MS);
     this.fileCheck.unref();

@@ -20,6 +20,8 @@ export const MAX_ROLES = 10_000;
 interface RolesFile {
   version: 1;
   roles: Role[];
+  /** API-managed changes made here and not yet confirmed replicated (cluster): name → change number. */
+  unpublished?: Record<string, number>;
 }
 
 export class RoleRegistry {
@@ -28,7 +30,10 @@ export class RoleRegistry {
   private managed: Role[] = [];
   private changeVersion = 0;
   private readonly listeners: (() => void)[] = [];
-  private readonly managedListeners: ((name: string, role: Role | undefined) => void)[] = [];
+  private readonly managedListeners: ((name: string, role: Role | undefined, change: number) => void)[] = [];
+  /** Local changes not yet confirmed replicated: name → change number (persisted with the roles). */
+  private unpublished = new Map<string, number>();
+  private lastChange = 0;
   /** Changes run one at a time (each reads, persists, then swaps `managed`). */
   private changing: Promise<unknown> = Promise.resolve();
 
@@ -64,6 +69,12 @@ export class RoleRegistry {
           registry.roles.set(role.name, role);
           registry.managed.push(role);
         }
+        for (const [name, change] of Object.entries(parsed.unpublished ?? {})) {
+          if (typeof change === 'number' && Number.isSafeInteger(change)) {
+            registry.unpublished.set(name, change);
+            registry.lastChange = Math.max(registry.lastChange, change);
+          }
+        }
       }
     }
     return registry;
@@ -94,9 +105,29 @@ export class RoleRegistry {
     this.listeners.push(listener);
   }
 
-  /** Calls `listener` after a put (role) or delete (undefined) of an API-managed role made on this node. */
-  onManagedChange(listener: (name: string, role: Role | undefined) => void): void {
+  /**
+   * Calls `listener` after a put (role) or delete (undefined) of an API-managed role made on
+   * this node, with the change's number; until `markPublished(name, change)`, the change is
+   * kept as unpublished (across restarts) and wins over a replicated version of that role.
+   */
+  onManagedChange(listener: (name: string, role: Role | undefined, change: number) => void): void {
     this.managedListeners.push(listener);
+  }
+
+  /** Local changes not yet confirmed replicated: [name, role or undefined (deleted), change number]. */
+  unpublishedChanges(): [string, Role | undefined, number][] {
+    return [...this.unpublished].map(([name, change]) => [name, this.managed.find((r) => r.name === name), change]);
+  }
+
+  /** The change `change` of role `name` reached the cluster (a later change of it stays unpublished). */
+  async markPublished(name: string, change: number): Promise<void> {
+    return this.serially(async () => {
+      if (this.unpublished.get(name) !== change) return;
+      const unpublished = new Map(this.unpublished);
+      unpublished.delete(name);
+      await this.persist(this.managed, unpublished);
+      this.unpublished = unpublished;
+    });
   }
 
   /** The API-managed roles (replicated in a cluster). */
@@ -107,7 +138,8 @@ export class RoleRegistry {
   /**
    * Puts (role) and deletes (undefined) of API-managed roles made on other nodes, in order,
    * with one write of the roles file. A name that is built in or comes from this node's roles
-   * file is left alone: local configuration wins over the cluster. Returns how many changed.
+   * file is left alone (local configuration wins over the cluster), and so is one with a local
+   * change not yet published (it is published instead). Returns how many changed.
    */
   async applyReplicated(changes: readonly (readonly [string, unknown])[]): Promise<number> {
     return this.serially(() => this.applyReplicatedNow(changes));
@@ -117,7 +149,7 @@ export class RoleRegistry {
     const managed = new Map(this.managed.map((r) => [r.name, r]));
     let changed = 0;
     for (const [name, input] of changes) {
-      if (BUILTIN_ROLE_NAMES.has(name) || this.configured.has(name)) continue;
+      if (BUILTIN_ROLE_NAMES.has(name) || this.configured.has(name) || this.unpublished.has(name)) continue;
       const role = input === undefined ? undefined : parseRole(input, `replicated role ${JSON.stringify(name)}`);
       if (role !== undefined && role.name !== name) throw new RvError('RV_INVALID_ARGUMENT', `replicated role ${JSON.stringify(name)} carries the name ${JSON.stringify(role.name)}`, { details: { field: 'name' } });
       const current = managed.get(name);
@@ -128,7 +160,7 @@ export class RoleRegistry {
     }
     if (changed === 0) return 0;
     const next = [...managed.values()];
-    await this.persist(next);
+    await this.persist(next, this.unpublished);
     for (const role of this.managed) if (!managed.has(role.name)) this.roles.delete(role.name);
     for (const role of next) this.roles.set(role.name, role);
     this.managed = next;
@@ -149,11 +181,15 @@ export class RoleRegistry {
       throw new RvError('RV_LIMIT_EXCEEDED', `at most ${MAX_ROLES} custom roles; delete one first`, { details: { field: 'name', limit: MAX_ROLES } });
     }
     const managed = [...this.managed.filter((r) => r.name !== role.name), role];
-    await this.persist(managed);
+    const change = this.lastChange + 1;
+    const unpublished = new Map(this.unpublished).set(role.name, change);
+    await this.persist(managed, unpublished);
     this.managed = managed;
+    this.unpublished = unpublished;
+    this.lastChange = change;
     this.roles.set(role.name, role);
     this.changed();
-    for (const listener of this.managedListeners) listener(role.name, role);
+    for (const listener of this.managedListeners) listener(role.name, role, change);
     return { role, created };
   }
 
@@ -166,11 +202,15 @@ export class RoleRegistry {
     if (!this.roles.has(name)) return false;
     this.assertManaged(name);
     const managed = this.managed.filter((r) => r.name !== name);
-    await this.persist(managed);
+    const change = this.lastChange + 1;
+    const unpublished = new Map(this.unpublished).set(name, change);
+    await this.persist(managed, unpublished);
     this.managed = managed;
+    this.unpublished = unpublished;
+    this.lastChange = change;
     this.roles.delete(name);
     this.changed();
-    for (const listener of this.managedListeners) listener(name, undefined);
+    for (const listener of this.managedListeners) listener(name, undefined, change);
     return true;
   }
 
@@ -189,11 +229,11 @@ export class RoleRegistry {
     if (this.configured.has(name)) throw new RvError('RV_AUTH_FORBIDDEN', `role "${name}" comes from the config's roles file; change it there`, { details: { field: 'name' } });
   }
 
-  private async persist(roles: Role[]): Promise<void> {
+  private async persist(roles: Role[], unpublished: ReadonlyMap<string, number>): Promise<void> {
     if (this.file === undefined) return;
     await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
     await chmod(dirname(this.file), 0o700);
-    const body: RolesFile = { version: 1, roles };
+    const body: RolesFile = { version: 1, roles, ...(unpublished.size === 0 ? {} : { unpublished: Object.fromEntries(unpublished) }) };
     await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}\n`);
   }
 

@@ -3,7 +3,8 @@
  * (3 NATS with JetStream + RuVector nodes with authentication on), a role and a key made on
  * node A work on node B; revoking the key or deleting the role on B takes effect on A; a node
  * joining later gets the current state, and publishes a key it held before joining; a
- * revocation made while NATS is down reaches the other nodes once NATS is back.
+ * revocation made while NATS is down reaches the other nodes once NATS is back, and so does a
+ * role deleted while NATS is down by a node restarted before NATS returns.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -119,5 +120,18 @@ describe('cluster: API keys and roles replicated through the metadata bucket', {
     await new Promise((r) => setTimeout(r, 1500));
     for (const server of nats.servers) await nats.restart(server.name);
     await waitFor('B to refuse the key revoked on A while NATS was down', async () => ((await b.call('GET', '/collections', undefined, { 'api-key': offlineKey })).status === 401 ? true : undefined), 60000, 200);
+
+    // A role deleted on A while NATS is down, and A restarted before NATS is back: the delete is
+    // kept as unpublished in A's roles file and wins over the bucket's older version.
+    assert.equal((await a.call('PUT', '/admin/roles/temp', { grants: [{ permission: 'system:health' }] }, asA)).status, 200);
+    await waitFor('B to have the role', async () => ((await b.call('GET', '/admin/roles/temp', undefined, asB)).status === 200 ? true : undefined));
+    for (const server of nats.servers) await nats.kill(server.name);
+    assert.equal((await a.call('DELETE', '/admin/roles/temp', undefined, asA)).status, 200);
+    await a.close();
+    for (const server of nats.servers) await nats.restart(server.name);
+    const restarted = await startNode(nats, 'a', {}, a.dir, { adminKey: ADMIN_A });
+    nodes[0] = restarted;
+    assert.equal((await restarted.call('GET', '/admin/roles/temp', undefined, asA)).status, 404, 'the restarted node kept its delete');
+    await waitFor('B to drop the role deleted on A while NATS was down', async () => ((await b.call('GET', '/admin/roles/temp', undefined, asB)).status === 404 ? true : undefined), 60000, 200);
   });
 });

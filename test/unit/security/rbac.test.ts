@@ -2,6 +2,9 @@
 // implied levels, collection scopes, Qdrant's per-collection grants) and its cache invalidation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { matchesCollectionPattern, validateCollectionPattern } from '../../../src/security/rbac/collection-pattern.js';
 import { parseRole } from '../../../src/security/rbac/role.js';
 import { RoleRegistry } from '../../../src/security/rbac/role-registry.js';
@@ -127,4 +130,27 @@ test('replicated roles: applied without being reported back, invalidate decision
   // A batch in order: put then delete of one name leaves it deleted; another put stays.
   assert.equal(await registry.applyReplicated([['r1', { name: 'r1', grants: [{ permission: 'system:health' }] }], ['r2', { name: 'r2', grants: [{ permission: 'system:health' }] }], ['r1', undefined]]), 3);
   assert.ok(!registry.has('r1') && registry.has('r2'));
+});
+
+test('a local role change stays unpublished across a restart and wins over a replicated version until marked published', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rv-roles-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'roles.json');
+  const first = await RoleRegistry.open({ file });
+  const changes: number[] = [];
+  first.onManagedChange((_name, _role, change) => changes.push(change));
+  await first.put({ name: 'ops', grants: [{ permission: 'system:metrics' }] });
+  await first.delete('ops');
+  assert.deepEqual(first.unpublishedChanges(), [['ops', undefined, changes[1]]], 'the delete is the unpublished change');
+
+  const reopened = await RoleRegistry.open({ file });
+  assert.deepEqual(reopened.unpublishedChanges(), [['ops', undefined, changes[1]]], 'kept across a restart');
+  assert.equal(await reopened.applyReplicated([['ops', { name: 'ops', grants: [{ permission: 'system:metrics' }] }]]), 0, 'the bucket\'s older version does not resurrect it');
+  assert.equal(reopened.has('ops'), false);
+  await reopened.markPublished('ops', changes[0]);
+  assert.equal(reopened.unpublishedChanges().length, 1, 'an older change number does not clear a newer change');
+  await reopened.markPublished('ops', changes[1]);
+  assert.deepEqual(reopened.unpublishedChanges(), []);
+  assert.deepEqual((await RoleRegistry.open({ file })).unpublishedChanges(), []);
+  assert.equal(await reopened.applyReplicated([['ops', { name: 'ops', grants: [{ permission: 'system:metrics' }] }]]), 1, 'once published, replicated changes apply again');
 });
