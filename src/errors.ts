@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   RV_SNAPSHOT_CORRUPTED: { kind: 'corrupted', meaning: 'A snapshot file fails its checksum or format check.' },
   RV_SNAPSHOT_INVALID: { kind: 'invalid_argument', meaning: 'A snapshot name or location is invalid.' },
   RV_STORAGE_CORRUPTED: { kind: 'corrupted', meaning: 'A storage file (database, op log record, checkpoint) is corrupt.' },
+  RV_DATA_DIR_LOCKED: { kind: 'conflict', meaning: 'The data directory is open in another process (a running server, or a CLI command with --data-dir); one process at a time may open it.' },
   RV_STORAGE_IO: { kind: 'unavailable', meaning: 'A storage read or write failed (disk full, permissions, I/O error).' },
   RV_CHECKPOINT_CORRUPTED: { kind: 'corrupted', meaning: 'An index checkpoint is truncated or fails its checksum (it is rebuilt).' },
   RV_DATABASE_CLOSED: { kind: 'unavailable', meaning: 'The database or collection has been closed.' },

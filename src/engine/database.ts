@@ -15,7 +15,7 @@
 import { mkdir, rm, rename, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RvError } from '../errors.js';
-import { readFileIfExists, writeFileAtomic, type BlobCodec, type Durability } from '../storage/index.js';
+import { DataDirLock, readFileIfExists, writeFileAtomic, type BlobCodec, type Durability } from '../storage/index.js';
 import { applyCollectionUpdate, parseCreateCollection, type CollectionConfig } from './collection-config.js';
 import { Collection } from './collection.js';
 import { DEFAULT_LIMITS, type EngineLimits } from './limits.js';
@@ -68,7 +68,7 @@ export class Database {
   /** Serialises catalog changes (create/delete/alias) so two never interleave. */
   private catalogLock: Promise<unknown> = Promise.resolve();
 
-  private constructor(options: DatabaseOptions, catalog: Catalog) {
+  private constructor(options: DatabaseOptions, catalog: Catalog, private readonly dirLock: DataDirLock) {
     this.path = options.path;
     this.options = options;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -78,24 +78,28 @@ export class Database {
 
   static async open(options: DatabaseOptions): Promise<Database> {
     await mkdir(join(options.path, 'collections'), { recursive: true });
-    const text = await readFileIfExists(join(options.path, 'catalog.json'));
-    let catalog: Catalog = { version: 1, collections: {}, aliases: {} };
-    if (text !== undefined) {
-      try {
-        catalog = JSON.parse(text) as Catalog;
-      } catch (cause) {
-        throw new RvError('RV_STORAGE_CORRUPTED', `${join(options.path, 'catalog.json')} is not valid JSON`, { cause });
-      }
-    }
-    await checkEncryptionMarker(options.path, options.sealing);
-    const db = new Database(options, catalog);
+    // One process per data directory (storage/data-dir-lock.ts): RV_DATA_DIR_LOCKED otherwise.
+    const dirLock = DataDirLock.acquire(options.path);
+    let db: Database | undefined;
     try {
+      const text = await readFileIfExists(join(options.path, 'catalog.json'));
+      let catalog: Catalog = { version: 1, collections: {}, aliases: {} };
+      if (text !== undefined) {
+        try {
+          catalog = JSON.parse(text) as Catalog;
+        } catch (cause) {
+          throw new RvError('RV_STORAGE_CORRUPTED', `${join(options.path, 'catalog.json')} is not valid JSON`, { cause });
+        }
+      }
+      await checkEncryptionMarker(options.path, options.sealing);
+      db = new Database(options, catalog, dirLock);
       for (const [name, config] of Object.entries(catalog.collections)) {
         db.collections.set(name, await db.openCollection(name, config));
       }
     } catch (error) {
-      // e.g. a wrong master key: release the shards opened so far before reporting it.
-      for (const collection of db.collections.values()) await collection.shard.close({ checkpoint: false }).catch(() => undefined);
+      // e.g. a wrong master key: release the shards opened so far, and the lock, before reporting it.
+      for (const collection of db?.collections.values() ?? []) await collection.shard.close({ checkpoint: false }).catch(() => undefined);
+      dirLock.release();
       throw error;
     }
     return db;
@@ -363,7 +367,11 @@ export class Database {
     if (this.closed) return;
     await this.catalogLock;
     this.closed = true;
-    for (const collection of this.collections.values()) await collection.shard.close();
-    this.collections.clear();
+    try {
+      for (const collection of this.collections.values()) await collection.shard.close();
+    } finally {
+      this.collections.clear();
+      this.dirLock.release();
+    }
   }
 }

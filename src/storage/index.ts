@@ -4,6 +4,7 @@
  * nothing of vectors, indexes or payload semantics.
  */
 export { ShardStore } from './shard-store.js';
+export { DataDirLock, LOCK_FILE_NAME } from './data-dir-lock.js';
 export type { BlobResealer, Durability, IteratePointsOptions, ResealStep, ShardStoreOptions, StoredOp, StoredPoint } from './shard-store.js';
 export { IDENTITY_CODEC } from './blob-codec.js';
 export type { BlobCodec, BlobKind } from './blob-codec.js';
