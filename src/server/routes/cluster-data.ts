@@ -219,4 +219,28 @@ export function registerClusterDataRoutes(app: FastifyInstance, cluster: Cluster
     const after = readAfterOf(request);
     return ok(reply, await Promise.all(bodies.map((body) => cluster.recommend(request.params.collection_name, body, after, contextOf(request)))));
   });
+
+  // ---------------------------------------------------------------- snapshots
+
+  // Not served in cluster mode: a collection is its shards' streams plus replicas on several
+  // nodes, so one node's snapshot file is not the collection, and recovering one would bypass
+  // the streams. The paths answer a clear 400 naming what to use instead, not "route not found".
+  // (Replicas do snapshot themselves, into the JetStream object store, to start new replicas and
+  // truncate streams: docs/cluster.md.)
+  const snapshotRoutes: ['GET' | 'POST' | 'PUT' | 'DELETE', string][] = [
+    ['GET', '/collections/:collection_name/snapshots'],
+    ['POST', '/collections/:collection_name/snapshots'],
+    ['GET', '/collections/:collection_name/snapshots/:snapshot_name'],
+    ['DELETE', '/collections/:collection_name/snapshots/:snapshot_name'],
+    ['PUT', '/collections/:collection_name/snapshots/recover'],
+    ['POST', '/collections/:collection_name/snapshots/upload'],
+  ];
+  for (const [method, url] of snapshotRoutes) {
+    app.route({ method, url, schema: { hide: true }, config: admin, handler: async () => {
+      throw new RvError('RV_CLUSTER_UNSUPPORTED',
+        'collection snapshots are not available in cluster mode: the data lives in the shard streams and their replicas on several nodes. '
+        + 'Every replica keeps its own snapshot in the JetStream object store (new replicas start from it); to copy a collection out, export it (ruvector export --url …) or scroll it',
+        { details: { field: 'snapshots' } });
+    } });
+  }
 }

@@ -163,6 +163,11 @@ describe('cluster: collections, search and read-your-writes across nodes', { tim
       assert.ok(shard.stream_leader !== null);
       assert.equal(shard.replicas.length, 3, 'replication factor 3 on 3 nodes: a replica on every node');
     }
+    for (const [method, path] of [['POST', '/collections/docs/snapshots'], ['GET', '/collections/docs/snapshots'], ['PUT', '/collections/docs/snapshots/recover']] as const) {
+      const refused = await a.call(method, path, method === 'PUT' ? { location: 'file:///tmp/x.snapshot' } : undefined);
+      assert.equal(refused.status, 400, `${method} ${path}: ${JSON.stringify(refused.body)}`);
+      assert.equal((refused.body as { code?: string }).code, 'RV_CLUSTER_UNSUPPORTED');
+    }
     assert.equal((await b.call('DELETE', '/collections/ryw')).status, 200);
     await waitFor('the delete on every node', () => (nodes.every((n) => !n.cluster.hasCollection('ryw') && n.db.listCollections().every((l) => !l.endsWith('-s1') || n.db.listCollections().length <= 3)) ? true : undefined));
     assert.equal((await c.call('POST', '/collections/ryw/points/count', {})).status, 404);
