@@ -72,10 +72,19 @@ async function assertEmpty(dir: string): Promise<void> {
   }
 }
 
-/** Whether backup `m` holds anything at or before the requested point for the selected shards. */
+/**
+ * Whether incremental backup `m` belongs to the restore: it does unless it lies wholly after the
+ * requested point. One that holds ops for the selected shards belongs when one of them starts
+ * at or before the point (ops past it are skipped at replay). One that holds no such ops (a quiet
+ * interval, or only catalog changes such as a new empty collection or an alias) changes no
+ * point: it belongs when there is no time limit or it was taken by then, and the chain goes on
+ * past it (an empty incremental must never end the replay early).
+ */
 function reaches(m: BackupManifest, selected: (s: ShardEntry) => boolean, options: RestoreOptions): boolean {
   if (m.type === 'full') return true;
-  return m.shards.some((s) => selected(s) && s.ops > 0 && (options.toSeq === undefined || s.fromSeq <= options.toSeq)
+  const withOps = m.shards.filter((s) => selected(s) && s.ops > 0);
+  if (withOps.length === 0) return options.toTimeMs === undefined || m.startedAtMs <= options.toTimeMs;
+  return withOps.some((s) => (options.toSeq === undefined || s.fromSeq <= options.toSeq)
     && (options.toTimeMs === undefined || s.firstOpAtMs === null || s.firstOpAtMs <= options.toTimeMs));
 }
 
@@ -101,6 +110,13 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   await assertEmpty(options.dataDir);
 
   const fullChain = await loadChain(target, options.id);
+  const newest = fullChain[fullChain.length - 1];
+  if (options.toTimeMs !== undefined && options.toTimeMs > newest.startedAtMs) {
+    // The chain holds nothing written after its newest backup began: the state at --to-time may
+    // differ from the state it shows, so say so rather than restore an older state silently.
+    throw invalid(`backup ${newest.id} was taken at ${new Date(newest.startedAtMs).toISOString()}, before --to-time ${new Date(options.toTimeMs).toISOString()}: `
+      + 'it cannot show the state at that time. Restore from a backup taken after --to-time (ruvector backup list), or drop --to-time to restore this one as taken', 'to-time');
+  }
   if (options.collection !== undefined && !fullChain.some((m) => m.shards.some((s) => s.collection === options.collection))) {
     throw invalid(`collection ${options.collection} is in no backup of the chain ending at ${options.id}`, 'collection');
   }

@@ -87,6 +87,39 @@ test('point-in-time restore to a sequence and to a commit time gives exactly tha
   await assert.rejects(restoreBackup({ target, id: last.id, dataDir: join(root, 'source') }), { code: 'RV_RESTORE_TARGET_NOT_EMPTY' });
 });
 
+test('an incremental taken while nothing was written does not end the replay: the newest state and a later time are restored', async (t) => {
+  const { root, db, target } = await setup(t);
+  await writeRound(db, 'docs', 0);
+  await createBackup({ db, target, type: 'full' });
+  const quiet = await createBackup({ db, target, type: 'incremental' }); // a quiet schedule slot: no ops
+  assert.ok(quiet.shards.every((s) => s.ops === 0), 'the quiet incremental holds no ops');
+  await sleep(15);
+  await writeRound(db, 'docs', 1);
+  await db.createCollection('late', { vectors: { size: 2, distance: 'Cosine' } }); // catalog-only change
+  const afterRound1 = Date.now();
+  await sleep(15);
+  const busy = await createBackup({ db, target, type: 'incremental' });
+  const quietAgain = await createBackup({ db, target, type: 'incremental' }); // empty, and only its catalog says 'late' exists
+  const expected = dump(db);
+
+  const newest = join(root, 'newest');
+  const result = await restoreBackup({ target, id: quietAgain.id, dataDir: newest });
+  assert.equal(result.chain.length, 4, 'full, quiet, busy and quiet again');
+  const newestDb = await Database.open({ path: newest });
+  t.after(() => newestDb.close());
+  assert.deepEqual(dump(newestDb), expected);
+
+  const atTime = join(root, 'at-time');
+  await restoreBackup({ target, id: busy.id, dataDir: atTime, toTimeMs: afterRound1 });
+  const timeDb = await Database.open({ path: atTime });
+  t.after(() => timeDb.close());
+  assert.deepEqual((dump(timeDb).docs as { points: unknown[] }).points, (expected.docs as { points: unknown[] }).points, 'round 1 is replayed past the quiet incremental');
+
+  // A time after the newest backup of the chain: the chain cannot show it; refused, not answered with an older state.
+  await assert.rejects(restoreBackup({ target, id: busy.id, dataDir: join(root, 'too-late'), toTimeMs: Date.now() + 60_000 }),
+    { code: 'RV_BACKUP_INVALID', message: /before --to-time .*cannot show the state at that time/ });
+});
+
 test('a flipped byte, a missing part and an out-of-order chain are each named, and nothing is written', async (t) => {
   const { root, db, target } = await setup(t);
   await writeRound(db, 'docs', 0);
