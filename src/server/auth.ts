@@ -74,6 +74,16 @@ export function mayReadCollection(request: FastifyRequest, name: string): boolea
 }
 
 /**
+ * Checks a permission on a collection other than the route's own (e.g. the collection a
+ * recovered snapshot file was taken from). Throws RV_AUTH_FORBIDDEN; a no-op with auth disabled.
+ */
+export function authorizeAlsoOn(request: FastifyRequest, permission: Permission, target: CollectionTarget): void {
+  const authorizer = authorizers.get(request);
+  if (authorizer === undefined || request.principal === undefined) return; // auth disabled
+  authorizer.authorize(request.principal, permission, target);
+}
+
+/**
  * Builds the onRequest hook. Throws RV_INVALID_ARGUMENT for an unsafe configuration: auth
  * disabled on a non-loopback address, or no credential that could ever be accepted.
  */

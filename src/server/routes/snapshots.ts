@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,8 @@ import { ApiProblem, SERVER_CODES } from '../api-problem.js';
 import { rejectUnsupported } from '../compat.js';
 import { describeBytes } from '../error-reply.js';
 import { ok } from '../envelope.js';
+import { authorizeAlsoOn } from '../auth.js';
+import type { CollectionTarget } from '../../security/rbac/authorizer.js';
 import { snapshotSchemas as schemas } from '../schemas/snapshots.js';
 
 interface NameParams { collection_name: string }
@@ -39,20 +41,42 @@ function checkChecksum(actual: string, expected: unknown, field: string): void {
   }
 }
 
-/** Resolves a `file://` location to a real path inside `root`; anything else is refused. */
-async function localSnapshotPath(location: string, root: string): Promise<string> {
+/**
+ * Resolves a `file://` location to a real path inside `root`; anything else is refused.
+ * `checkSource` is called with the collection the file comes from (sourceOfSnapshot) before the
+ * file is looked up, so a caller without access cannot even learn whether it exists, and again
+ * for the real path (a symlink cannot lead elsewhere).
+ */
+async function localSnapshotPath(location: string, root: string, checkSource: (source: CollectionTarget) => void): Promise<string> {
   if (/^https?:\/\//i.test(location)) throw invalid('location: remote (http/https) snapshot locations are not supported; upload the file instead', 'location');
   if (!location.startsWith('file://')) throw invalid('location: must be a file:// URL', 'location');
   let path: string;
   try {
-    path = await realpath(fileURLToPath(location));
-  } catch {
+    const lexical = resolve(fileURLToPath(location));
+    const lexicalRoot = resolve(root);
+    if (lexical.startsWith(lexicalRoot + sep)) checkSource(sourceOfSnapshot(lexical, lexicalRoot));
+    path = await realpath(lexical);
+  } catch (error) {
+    if (isRvError(error)) throw error;
     throw new RvError('RV_SNAPSHOT_NOT_FOUND', `Not found: snapshot file ${location} does not exist`, { details: { field: 'location' } });
   }
   await mkdir(root, { recursive: true });
   const realRoot = await realpath(root);
-  if (!path.startsWith(realRoot + sep)) throw invalid(`location: snapshots are recovered only from files inside ${realRoot}`, 'location');
+  if (!path.startsWith(realRoot + sep)) throw invalid('location: snapshots are recovered only from files inside the data directory\'s snapshots folder', 'location');
+  checkSource(sourceOfSnapshot(path, realRoot));
   return path;
+}
+
+/**
+ * The collection a snapshot file under the snapshots folder was taken from (its folder:
+ * `<snapshots>/<collection>/<name>.snapshot`), or 'all' for a file elsewhere in the folder
+ * (whose origin the path does not tell). Recovering it copies that collection's data, so the
+ * caller needs read access to it as well as admin on the target.
+ */
+function sourceOfSnapshot(path: string, realRoot: string): CollectionTarget {
+  const parts = relative(realRoot, path).split(sep);
+  if (parts[0] === '.uploads') throw invalid('location: staged uploads cannot be recovered by location; upload the snapshot instead', 'location');
+  return parts.length === 2 ? { kind: 'named', name: parts[0] } : { kind: 'all' };
 }
 
 /** Where uploads are staged: on the data volume (snapshots are large; /tmp is often small). */
@@ -94,7 +118,8 @@ export function registerSnapshotRoutes(app: FastifyInstance, db: Database, optio
 
   app.put<{ Params: NameParams; Body: { location: string; checksum?: string | null; api_key?: unknown } }>('/collections/:collection_name/snapshots/recover', { schema: schemas.recover, config: admin }, async (request, reply) => {
     rejectUnsupported(request.body, ['api_key']);
-    const path = await localSnapshotPath(request.body.location, snapshotsRoot);
+    // The file's own collection needs read access too: recovering copies its data.
+    const path = await localSnapshotPath(request.body.location, snapshotsRoot, (source) => authorizeAlsoOn(request, 'collection:read', source));
     if (typeof request.body.checksum === 'string') checkChecksum(await sha256Of(path), request.body.checksum, 'checksum');
     await recoverFromClientFile(db, request.params.collection_name, path);
     return ok(reply, true);

@@ -51,7 +51,7 @@ test('every route declares a permission; a credential without grants is refused 
 });
 
 test('the matrix: reader, writer, admin, monitor, collection-scoped key; aliases do not widen a scope', async (t) => {
-  const { app } = await startServer(t, { authDisabled: false, apiKey: ADMIN });
+  const { app, db } = await startServer(t, { authDisabled: false, apiKey: ADMIN });
   const admin = { 'api-key': ADMIN };
   for (const name of ['docs-a', 'secret']) {
     resultOf(await call(app, 'PUT', `/collections/${name}`, { vectors: { size: 2, distance: 'Dot' } }, admin));
@@ -89,9 +89,19 @@ test('the matrix: reader, writer, admin, monitor, collection-scoped key; aliases
   assert.deepEqual(listed.collections.map((c) => c.name).sort(), ['docs-a', 'docs-b'], 'listing shows only the scope');
   const aliases = resultOf(await call(app, 'GET', '/aliases', undefined, scoped)) as { aliases: unknown[] };
   assert.deepEqual(aliases.aliases, [], 'the alias onto secret is hidden');
+  // recovering a snapshot file copies its collection's data: the scope must cover that collection too
+  const secretSnapshot = resultOf(await call(app, 'POST', '/collections/secret/snapshots', undefined, admin)) as { name: string };
+  const docsSnapshot = resultOf(await call(app, 'POST', '/collections/docs-a/snapshots', undefined, scoped)) as { name: string };
+  const fileOf = (collection: string, name: string): string => pathToFileURL(join(db.path, 'snapshots', collection, name)).href;
+  assertError(await call(app, 'PUT', '/collections/docs-stolen/snapshots/recover', { location: fileOf('secret', secretSnapshot.name) }, scoped), 403, 'RV_AUTH_FORBIDDEN', /collection:read on collection "secret"/);
+  assertError(await call(app, 'PUT', '/collections/docs-stolen/snapshots/recover', { location: fileOf('secret', 'no-such.snapshot') }, scoped), 403, 'RV_AUTH_FORBIDDEN',
+    /collection "secret"/);
+  assertError(await call(app, 'PUT', '/collections/docs-stolen/snapshots/recover', { location: pathToFileURL(join(db.path, 'snapshots', 'loose.snapshot')).href }, scoped), 403, 'RV_AUTH_FORBIDDEN', /all collections/);
+  resultOf(await call(app, 'PUT', '/collections/docs-copy/snapshots/recover', { location: fileOf('docs-a', docsSnapshot.name) }, scoped));
+  assert.deepEqual(resultOf(await call(app, 'POST', '/collections/docs-copy/points/count', {}, scoped)), { count: 2 }, 'its own snapshot recovers');
   // admin sees everything
   const all = resultOf(await call(app, 'GET', '/collections', undefined, admin)) as { collections: { name: string }[] };
-  assert.deepEqual(all.collections.map((c) => c.name).sort(), ['docs-a', 'docs-b', 'secret']);
+  assert.deepEqual(all.collections.map((c) => c.name).sort(), ['docs-a', 'docs-b', 'docs-copy', 'secret'], 'docs-stolen was never created');
   assert.deepEqual(resultOf(await call(app, 'POST', '/collections/secret/points/count', {}, admin)), { count: 1 }, 'refused writes changed nothing');
 });
 
