@@ -140,8 +140,12 @@ export class Tracing {
 
   /** Starts the SERVER span of a request, child of the caller's `traceparent` when present. */
   startHttpSpan(request: HttpRequestInfo): HttpSpan {
-    if (request.headers.traceparent === undefined && !this.sampleRoot()) return this.unsampledRoot();
+    const hasHeader = request.headers.traceparent !== undefined;
+    if (!hasHeader && !this.sampleRoot()) return this.unsampledRoot();
     const parent = this.propagator.extract(otelContext.active(), request.headers, headerGetter);
+    // A malformed or all-zero traceparent gives no parent: the request is a new root and takes
+    // the sampling ratio like any other (it must not force a recorded trace).
+    if (hasHeader && trace.getSpanContext(parent) === undefined && !this.sampleRoot()) return this.unsampledRoot();
     const span = this.tracer.startSpan(`${request.method}`, {
       kind: SpanKind.SERVER,
       attributes: { 'http.request.method': request.method, 'url.path': request.path, 'ruvector.correlation_id': request.correlationId },

@@ -42,6 +42,12 @@ test('parent-based sampling: an unsampled parent is followed, new roots by ratio
   assert.match(unsampled.responseHeaders.traceparent, /-00$/, 'the trace id still propagates, unsampled');
   unsampled.end('/', 200);
   never.tracing.startHttpSpan({ method: 'GET', path: '/', headers: {}, correlationId: 'c' }).end('/', 200);
+  // A malformed or all-zero traceparent is no parent: a new root, sampled by ratio (not forced on).
+  for (const bad of ['garbage', `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`, `00-${PARENT_TRACE}-${PARENT_SPAN}`]) {
+    const span = never.tracing.startHttpSpan({ method: 'GET', path: '/', headers: { traceparent: bad }, correlationId: 'c' });
+    assert.match(span.responseHeaders.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/, `a fresh unsampled trace for ${bad}`);
+    span.end('/', 200);
+  }
   assert.equal(never.exporter.getFinishedSpans().length, 0);
 
   const always = inMemory(t, 1);
