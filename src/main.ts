@@ -232,7 +232,8 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
     cluster?.advertise(url);
     const stopClusterMetrics = cluster === undefined ? undefined : feedClusterMetrics(cluster, metricsSink);
     if (backups !== undefined) {
-      backupScheduler = new BackupScheduler(backups, scheduleFrom(config.backup), (level, message, fields) => backupLog[level](fields ?? {}, message));
+      backupScheduler = new BackupScheduler(backups, scheduleFrom(config.backup), (level, message, fields) => backupLog[level](fields ?? {}, message),
+        tracing === undefined ? undefined : (name, fn) => tracing.runJob(name, () => fn()));
       backupScheduler.start();
     }
     let closing: Promise<void> | undefined;

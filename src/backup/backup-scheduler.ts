@@ -33,11 +33,18 @@ export function validateSchedule(schedule: BackupSchedule): void {
   if (schedule.incremental !== undefined) parseCron(schedule.incremental, 'incremental_schedule', timezone).stop();
 }
 
+/**
+ * Runs a scheduled job in a span of its own (main.ts passes `Tracing.runJob`, so a scheduled
+ * backup is a trace root, sampled by the ratio, with the backup's spans under it).
+ */
+export type JobRunner = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+
 export class BackupScheduler {
   private readonly jobs: Cron[] = [];
   private current: Promise<unknown> | undefined;
 
-  constructor(private readonly service: BackupService, private readonly schedule: BackupSchedule, private readonly log: BackupLog = () => undefined) {
+  constructor(private readonly service: BackupService, private readonly schedule: BackupSchedule, private readonly log: BackupLog = () => undefined,
+    private readonly runJob: JobRunner = (_name, fn) => fn()) {
     validateSchedule(schedule);
   }
 
@@ -60,7 +67,7 @@ export class BackupScheduler {
 
   /** One scheduled run: the backup (incremental falling back to full), then a prune. Never throws. */
   async runOnce(type: BackupType): Promise<void> {
-    const run = (async () => {
+    const run = this.runJob(`ruvector.backup.scheduled.${type}`, async () => {
       try {
         try {
           await this.service.create(type);
@@ -78,7 +85,7 @@ export class BackupScheduler {
         if (code === 'RV_BACKUP_IN_PROGRESS') this.log('warn', 'scheduled backup skipped: another backup is running', { type });
         else this.log('error', 'scheduled backup failed', { type, code, error: (error as Error).message });
       }
-    })();
+    });
     this.current = run;
     await run;
   }

@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { RvError } from '../errors.js';
+import { inSpan, SPAN } from '../observability/index.js';
 import type { Database, Shard } from '../engine/index.js';
 import { ShardStore } from '../storage/index.js';
 import type { Envelope } from '../security/crypto/envelope.js';
@@ -136,7 +137,16 @@ async function copyShard(shard: Shard, scratch: string, index: number): Promise<
  * @example
  *   const manifest = await createBackup({ db, target: openBackupTarget('file:///backups'), type: 'full' });
  */
-export async function createBackup(options: CreateBackupOptions): Promise<BackupManifest> {
+export function createBackup(options: CreateBackupOptions): Promise<BackupManifest> {
+  // A child span of the request (POST /backups) or of the scheduler's job span.
+  return inSpan(SPAN.backup, { 'ruvector.backup.type': options.type, 'ruvector.backup.target': options.target.description }, async (span) => {
+    const manifest = await createBackupUntraced(options);
+    span.setAttributes({ 'ruvector.backup.id': manifest.id, 'ruvector.backup.bytes': manifest.totalBytes, 'ruvector.backup.parts': manifest.parts.length });
+    return manifest;
+  });
+}
+
+async function createBackupUntraced(options: CreateBackupOptions): Promise<BackupManifest> {
   const { db, target, type, envelope } = options;
   const now = options.now ?? (() => new Date());
   const started = now();

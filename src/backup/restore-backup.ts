@@ -16,6 +16,7 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { RvError } from '../errors.js';
+import { inSpan, SPAN } from '../observability/index.js';
 import { CHECKPOINT_FILE, Database, POINTS_FILE, type DatabaseOptions } from '../engine/index.js';
 import type { Envelope } from '../security/crypto/envelope.js';
 import { fetchPart, loadChain } from './backup-catalog.js';
@@ -102,7 +103,19 @@ function baseIndex(chain: BackupManifest[], collection: string, uid: string): nu
  * @example
  *   await restoreBackup({ target, id: '20261203T190000Z-incremental-ab12cd', dataDir: '/var/lib/ruvector-restored', toTimeMs: Date.parse('2026-12-03T18:55:00Z') });
  */
-export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
+export function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
+  return inSpan(SPAN.restore, {
+    'ruvector.backup.id': options.id,
+    ...(options.toSeq === undefined ? {} : { 'ruvector.restore.to_seq': options.toSeq }),
+    ...(options.toTimeMs === undefined ? {} : { 'ruvector.restore.to_time': new Date(options.toTimeMs).toISOString() }),
+  }, async (span) => {
+    const result = await restoreBackupUntraced(options);
+    span.setAttribute('ruvector.restore.chain_length', result.chain.length);
+    return result;
+  });
+}
+
+async function restoreBackupUntraced(options: RestoreOptions): Promise<RestoreResult> {
   const { target, envelope } = options;
   if (options.toTimeMs !== undefined && options.toSeq !== undefined) throw invalid('pass either --to-time or --to-seq, not both', 'to-time');
   if (options.toTimeMs !== undefined && !Number.isFinite(options.toTimeMs)) throw invalid('--to-time must be an RFC 3339 time', 'to-time');
