@@ -209,6 +209,8 @@ export class ClusterNode {
   /** Replicas being started: stream → resolves once serving (or failed). */
   private readonly starting = new Map<string, Promise<void>>();
   reconnects = 0;
+  /** Set while the NATS connection is down (between a disconnect and the reconnect). */
+  private disconnectedSince: Date | undefined;
   private advertiseUrl: string | undefined;
   private readonly observers = new Set<ClusterObservers>();
   private securitySync: SecuritySync | undefined;
@@ -357,10 +359,12 @@ export class ClusterNode {
     void (async () => {
       for await (const status of this.nc.status()) {
         if (status.type === 'reconnect') {
+          this.disconnectedSince = undefined;
           this.reconnects++;
           this.notify((o) => o.onReconnect?.());
           this.log('info', 'reconnected to NATS', { server: status.data });
         } else if (status.type === 'disconnect') {
+          this.disconnectedSince ??= new Date();
           this.log('warn', 'disconnected from NATS', { server: status.data });
         }
       }
@@ -1072,8 +1076,18 @@ export class ClusterNode {
   }
 
   /** The NATS server this node is connected to, and its reconnect count. */
-  natsStatus(): { connected: boolean; server: string | null; reconnects: number } {
-    return { connected: !this.nc.isClosed(), server: this.nc.getServer() || null, reconnects: this.reconnects };
+  natsStatus(): { connected: boolean; server: string | null; reconnects: number; disconnected_since: string | null } {
+    return {
+      connected: !this.nc.isClosed() && this.disconnectedSince === undefined,
+      server: this.nc.getServer() || null,
+      reconnects: this.reconnects,
+      disconnected_since: this.disconnectedSince?.toISOString() ?? null,
+    };
+  }
+
+  /** Each local replica's replication lag: operations behind its stream, and the age of its oldest unapplied entry. */
+  async replicationLags(): Promise<{ stream: string; ops: number; seconds: number | undefined }[]> {
+    return Promise.all([...this.replicas.values()].map(async (r) => ({ stream: r.stream, ops: Math.max(0, r.streamLastSeq - r.applied), seconds: await r.lagSeconds() })));
   }
 
   /** Local replicas: stream → applied sequence and lag (metrics). */

@@ -111,7 +111,9 @@ export function feedClusterMetrics(cluster: ClusterNode, sink: ClusterMetricsSin
     const nodes = cluster.nodeStatuses();
     const healthy = nodes.filter((n) => n.healthy).length;
     sink.setClusterNodes(Math.max(nodes.length, healthy), healthy);
-    for (const replica of cluster.localReplicas()) sink.observeReplicationLag(replica.lag);
+    void cluster.replicationLags().then((lags) => {
+      for (const lag of lags) sink.observeReplicationLag(lag.ops, lag.seconds);
+    }, () => undefined);
   }, intervalMs);
   timer.unref();
   return () => {

@@ -186,6 +186,20 @@ export class ShardReplica {
     });
   }
 
+  /**
+   * Seconds since the oldest entry this replica has not applied yet was stored in the stream
+   * (0 when caught up): one get-message of that entry. Undefined when NATS cannot say now.
+   */
+  async lagSeconds(): Promise<number | undefined> {
+    if (this.streamLastSeq <= this.applied) return 0;
+    try {
+      const oldest = await this.ctx.jsm.streams.getMessage(this.stream, { seq: this.applied + 1 });
+      return Math.max(0, (Date.now() - oldest.time.getTime()) / 1000);
+    } catch {
+      return undefined; // applied meanwhile and truncated, or NATS unreachable: skip this sample
+    }
+  }
+
   /** Refreshes the stream's last sequence (lag, read batching). */
   private async checkProgress(): Promise<void> {
     if (this.stopped || this.checking) return;

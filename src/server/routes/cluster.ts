@@ -23,16 +23,20 @@ export function registerClusterRoutes(app: FastifyInstance, cluster: ClusterNode
   app.get('/cluster', { schema: { tags: ['Cluster'], summary: 'Cluster status', operationId: 'cluster_status' }, config: read }, async (_request, reply) => {
     if (cluster === undefined) return ok(reply, { status: 'disabled' });
     const nodes = cluster.nodeStatuses();
+    const nats = cluster.natsStatus();
     return ok(reply, {
       status: 'enabled',
       peer_id: peerId(cluster.nodeId),
       peers: Object.fromEntries(nodes.map((n) => [String(peerId(n.id)), { uri: n.url ?? '' }])),
       // NATS JetStream runs the consensus (meta group and one Raft group per stream); RuVector has no Raft state of its own.
       raft_info: { term: 0, commit: 0, pending_operations: 0, leader: null, role: null, is_voter: false },
-      consensus_thread_status: { consensus_thread_status: 'working', last_update: new Date().toISOString() },
+      // Qdrant's consensus status, answered for what RuVector depends on: its NATS connection.
+      consensus_thread_status: nats.connected
+        ? { consensus_thread_status: 'working', last_update: new Date().toISOString() }
+        : { consensus_thread_status: 'stopped_with_err', err: nats.disconnected_since === null ? 'the NATS connection is closed' : `disconnected from NATS since ${nats.disconnected_since}` },
       message_send_failures: {},
       nodes: nodes.map((n) => ({ id: n.id, uri: n.url, healthy: n.healthy, started_at: n.startedAt, last_heartbeat: new Date(n.heartbeatAt).toISOString(), replicas: n.replicas })),
-      nats: cluster.natsStatus(),
+      nats,
       breakers: cluster.breakerStatuses(),
     });
   });

@@ -329,6 +329,16 @@ describe('cluster: collections, search and read-your-writes across nodes', { tim
     process.stdout.write(`# cluster fan-out: ${searches} searches over 3 shards, mean ${((sample(counted, searchSum) - sample(before, searchSum)) / searches * 1000).toFixed(1)} ms per fan-out\n`);
     assert.equal(sample(counted, 'ruvector_cluster_fanout_duration_seconds_count{op="search",outcome="error"}') - sample(before, 'ruvector_cluster_fanout_duration_seconds_count{op="search",outcome="error"}'), 1, 'the bad filter is an error fan-out');
     assert.match(counted, /^ruvector_cluster_nats_reconnects_total 0$/m, 'declared, and no reconnect on a healthy cluster');
+    // Membership and replication lag (fed every second by the harness): 3 healthy nodes; every
+    // local replica sampled, in operations and in seconds (the age of its oldest unapplied entry).
+    await waitFor('lag samples in ops and seconds', async () => {
+      const text = await scrape();
+      return sample(text, 'ruvector_replication_lag_ops_count') > 0 && sample(text, 'ruvector_replication_lag_seconds_count') > 0 ? true : undefined;
+    });
+    const membership = await scrape();
+    assert.equal(sample(membership, 'ruvector_cluster_nodes_total'), 3);
+    assert.equal(sample(membership, 'ruvector_cluster_nodes_healthy'), 3);
+    assert.ok(sample(membership, 'ruvector_replication_lag_seconds_sum') < 60, 'caught-up replicas: lag seconds near 0');
 
     // A replica that does not exist: the shard's queue group has no responder here either, so
     // every attempt goes to the node directly and fails; its breaker opens after 3 failures.

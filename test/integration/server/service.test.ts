@@ -33,6 +33,11 @@ test('version, probes and health checks', async (t) => {
       },
     });
   }
+  // Without --cluster: Qdrant's answer for a disabled cluster; a collection's cluster view names what is missing.
+  assert.deepEqual(resultOf(await call(app, 'GET', '/cluster')), { status: 'disabled' });
+  const shards = await call(app, 'GET', '/collections/a/cluster');
+  assert.equal(shards.statusCode, 400);
+  assert.equal(shards.json().code, 'RV_CLUSTER_UNSUPPORTED');
 });
 
 test('request ids: taken from the client when sane, generated otherwise, on every response', async (t) => {
