@@ -2,7 +2,8 @@
  * The server side of reliability (docs/operations/reliability.md):
  *
  * - request timeouts: every route handler (except public ones and routes marked
- *   `config.timeout: false`, i.e. streamed uploads) runs under a Deadline whose limit comes from
+ *   `config.timeout: false`: streamed uploads, taking/verifying backups and snapshots, profiles)
+ *   runs under a Deadline whose limit comes from
  *   the route's class (read/write/admin, from its permission) or Qdrant's `timeout` query
  *   parameter, capped. On expiry the client gets 504 RV_TIMEOUT at once; `request.deadline`
  *   lets handlers stop between units of work (batch queries);
@@ -18,7 +19,7 @@ import { ok } from './envelope.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** false: the handler runs without a time limit (a streamed upload). */
+    /** false: the handler runs without a time limit (a streamed upload, a backup or snapshot). */
     timeout?: false;
     /** false: not refused in read-only mode (the lock routes themselves). */
     writeGate?: false;

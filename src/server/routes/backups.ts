@@ -13,6 +13,10 @@ interface IdParams { id: string }
 
 export function registerBackupRoutes(app: FastifyInstance, backups: BackupService): void {
   const admin = { permission: 'system:admin' as const };
+  // Taking or verifying a backup runs as long as the data is large (tens of seconds at 100k
+  // points, more beyond): not cut off by the admin time limit, which would answer 504 while the
+  // work goes on. Clients that do not want to wait use POST /backups?wait=false.
+  const longAdmin = { ...admin, timeout: false as const };
 
   app.get('/backups', { schema: schemas.list, config: admin }, async (_request, reply) => {
     const listed = await backups.list();
@@ -24,7 +28,7 @@ export function registerBackupRoutes(app: FastifyInstance, backups: BackupServic
     });
   });
 
-  app.post<{ Body: { type?: BackupType } | undefined; Querystring: { wait?: boolean } }>('/backups', { schema: schemas.create, config: admin }, async (request, reply) => {
+  app.post<{ Body: { type?: BackupType } | undefined; Querystring: { wait?: boolean } }>('/backups', { schema: schemas.create, config: longAdmin }, async (request, reply) => {
     const type = request.body?.type ?? 'incremental';
     if (request.query.wait === false) {
       if (backups.status().running !== null) await backups.create(type); // rejects with RV_BACKUP_IN_PROGRESS
@@ -35,13 +39,13 @@ export function registerBackupRoutes(app: FastifyInstance, backups: BackupServic
     return ok(reply, describeBackup(await backups.create(type)));
   });
 
-  app.post('/backups/prune', { schema: schemas.prune, config: admin }, async (_request, reply) => ok(reply, await backups.prune()));
+  app.post('/backups/prune', { schema: schemas.prune, config: longAdmin }, async (_request, reply) => ok(reply, await backups.prune()));
 
   app.get<{ Params: IdParams }>('/backups/:id', { schema: schemas.get, config: admin }, async (request, reply) => {
     const manifest = await backups.get(validateBackupId(request.params.id));
     return ok(reply, { ...describeBackup(manifest), parts: manifest.parts });
   });
 
-  app.post<{ Params: IdParams }>('/backups/:id/verify', { schema: schemas.verify, config: admin }, async (request, reply) =>
+  app.post<{ Params: IdParams }>('/backups/:id/verify', { schema: schemas.verify, config: longAdmin }, async (request, reply) =>
     ok(reply, await backups.verify(validateBackupId(request.params.id))));
 }

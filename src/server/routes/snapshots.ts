@@ -89,9 +89,12 @@ function uploadDir(db: Database): string {
 export function registerSnapshotRoutes(app: FastifyInstance, db: Database, options: { uploadLimitBytes: number }): void {
   // A snapshot is the whole collection, and recovering one replaces it: admin, even to list.
   const admin = { permission: 'collection:admin' as const };
+  // Creating or recovering a snapshot copies the whole collection: no admin time limit (a 504
+  // while the work goes on would only mislead the client).
+  const longAdmin = { ...admin, timeout: false as const };
   const snapshotsRoot = join(db.path, 'snapshots');
 
-  app.post<{ Params: NameParams }>('/collections/:collection_name/snapshots', { schema: schemas.create, config: admin }, async (request, reply) =>
+  app.post<{ Params: NameParams }>('/collections/:collection_name/snapshots', { schema: schemas.create, config: longAdmin }, async (request, reply) =>
     ok(reply, await db.createSnapshot(request.params.collection_name)));
 
   app.get<{ Params: NameParams }>('/collections/:collection_name/snapshots', { schema: schemas.list, config: admin }, async (request, reply) =>
@@ -116,7 +119,7 @@ export function registerSnapshotRoutes(app: FastifyInstance, db: Database, optio
     return ok(reply, true);
   });
 
-  app.put<{ Params: NameParams; Body: { location: string; checksum?: string | null; api_key?: unknown } }>('/collections/:collection_name/snapshots/recover', { schema: schemas.recover, config: admin }, async (request, reply) => {
+  app.put<{ Params: NameParams; Body: { location: string; checksum?: string | null; api_key?: unknown } }>('/collections/:collection_name/snapshots/recover', { schema: schemas.recover, config: longAdmin }, async (request, reply) => {
     rejectUnsupported(request.body, ['api_key']);
     // The file's own collection needs read access too: recovering copies its data.
     const path = await localSnapshotPath(request.body.location, snapshotsRoot, (source) => authorizeAlsoOn(request, 'collection:read', source));

@@ -126,3 +126,26 @@ test('/backups admin routes: create, list, show, verify, prune; the backup-age m
   assert.ok(match !== null, 'the backup-age metric is exported');
   assert.ok(Math.abs(Number(match[1]) - Date.now() / 1000) < 120, `last success is recent (${match[1]})`);
 });
+
+test('taking, verifying and pruning backups are not cut off by the admin time limit', async (t) => {
+  const root = await tempDir(t, 'rv-backup-untimed-');
+  const adminKey = 'admin-key-0123456789abcdef';
+  const defer = deferrer(t);
+  const db = await Database.open({ path: join(root, 'data'), retainOpsForBackup: true });
+  defer(() => db.close());
+  const service = new BackupService({ db, target: openBackupTarget(pathToFileURL(join(root, 'backups')).href), retention: { retentionDays: 0, retentionCount: 1 } });
+  defer(() => service.close());
+  // 1 ms: far below any backup's duration; a timed admin route answers 504 under it.
+  const server = await createServer(db, { host: '127.0.0.1', port: 0, apiKey: adminKey, logger: false, version: 'test', backups: service, requestTimeouts: { adminMs: 1 } });
+  defer(() => server.close());
+  await db.createCollection('docs', { vectors: { size: 4, distance: 'Dot' } });
+  await writeRound(db, 'docs', 0, 500);
+  const admin = { 'api-key': adminKey };
+  const created = await call(server.app, 'POST', '/backups', { type: 'full' }, admin);
+  assert.equal(created.statusCode, 200, created.body);
+  const verified = await call(server.app, 'POST', `/backups/${created.json().result.id as string}/verify`, undefined, admin);
+  assert.equal(verified.statusCode, 200, verified.body);
+  assert.equal((await call(server.app, 'POST', '/backups/prune', undefined, admin)).statusCode, 200);
+  const snapshot = await call(server.app, 'POST', '/collections/docs/snapshots', undefined, admin);
+  assert.equal(snapshot.statusCode, 200, snapshot.body);
+});
