@@ -191,8 +191,9 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
   try {
     const backupLog = logger.child({ component: 'backup' });
     // With storage.encryption on, backup parts are sealed under the keyring's 'backup' purpose key.
-    backups = backupServiceFromConfig({
+    backups = await backupServiceFromConfig({
       config, db, policies: dependencies, log: (level, message, fields) => backupLog[level](fields ?? {}, message),
+      secrets: () => createSecretProvider(config.secrets, process.env, secretsOutbound),
       ...(encryption === undefined ? {} : { envelope: encryption.keyring.purposeEnvelope('backup') }),
     });
     const auditLogger = logger.child({ component: 'audit' });

@@ -138,6 +138,8 @@ export interface RuVectorConfig {
     readonly s3_force_path_style: boolean;
     readonly s3_access_key_id?: string;
     readonly s3_secret_access_key?: string;
+    readonly s3_access_key_id_secret?: string;
+    readonly s3_secret_access_key_secret?: string;
   };
   /** The tamper-evident audit trail (docs/security.md (Audit trail)). */
   readonly audit: {
@@ -329,6 +331,8 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     s3_force_path_style: { type: 'boolean', default: false, description: 'Path-style bucket addressing (`endpoint/bucket/key`), needed by most S3-compatible servers.' },
     s3_access_key_id: { type: 'string', minLength: 1, secret: true, description: 'S3 access key id; unset: the AWS SDK default chain (env, profile, instance role).' },
     s3_secret_access_key: { type: 'string', minLength: 1, secret: true, description: 'S3 secret access key.' },
+    s3_access_key_id_secret: { type: 'string', minLength: 1, description: 'Name of the secret (from the `[secrets]` provider: env, file or Vault) holding the S3 access key id; goes with `s3_secret_access_key_secret`, instead of the two plain keys.' },
+    s3_secret_access_key_secret: { type: 'string', minLength: 1, description: 'Name of the secret (from the `[secrets]` provider) holding the S3 secret access key; goes with `s3_access_key_id_secret`.' },
   },
   audit: {
     enabled: { type: 'boolean', default: true, description: 'Record every write, admin action, 401 and 403 in the hash-chained audit log.' },

@@ -71,8 +71,11 @@ async function context(values: Values, io: CliIo) {
   const backup = await import('../../backup/index.js');
   const { keyringFromConfig } = await import('../../security/crypto/index.js');
   const { DependencyPolicies, secretsOutboundFor } = await import('../../reliability/index.js');
-  const encryption = await keyringFromConfig(config, io.env as NodeJS.ProcessEnv, secretsOutboundFor(config.secrets, new DependencyPolicies()));
-  const target = backup.openBackupTarget(url, { s3: backup.s3SettingsFrom(config.backup) });
+  const secretsOutbound = secretsOutboundFor(config.secrets, new DependencyPolicies());
+  const encryption = await keyringFromConfig(config, io.env as NodeJS.ProcessEnv, secretsOutbound);
+  const { createSecretProvider } = await import('../../security/secrets/index.js');
+  const s3 = url.startsWith('s3:') ? await backup.s3SettingsFrom(config.backup, () => createSecretProvider(config.secrets, io.env as NodeJS.ProcessEnv, secretsOutbound)) : undefined;
+  const target = backup.openBackupTarget(url, s3 === undefined ? {} : { s3 });
   return { config, backup, target, encryption, envelope: encryption?.keyring.purposeEnvelope('backup') };
 }
 

@@ -9,6 +9,7 @@ import { Database } from '../../../src/index.js';
 import { createBackup, listBackups, openBackupTarget, pruneBackups, restoreBackup, verifyBackup } from '../../../src/backup/index.js';
 import { dump, tempDir, writeRound } from '../../unit/backup/fixtures.js';
 import { testEnvelope } from '../../unit/backup/test-envelope.js';
+import { runInProcess } from '../cli/cli-runner.js';
 
 async function startS3(t: import('node:test').TestContext, directory: string): Promise<string> {
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: 'backups', configs: [] }] });
@@ -67,4 +68,42 @@ test('an unreachable S3 target fails with RV_DEPENDENCY_UNAVAILABLE after retrie
   t.after(() => target.close());
   await assert.rejects(listBackups(target), { code: 'RV_DEPENDENCY_UNAVAILABLE', message: /s3:\/\/backups\/x/ });
   await assert.rejects(listBackups(target), { code: 'RV_DEPENDENCY_UNAVAILABLE', message: /circuit breaker is open/ });
+});
+
+test('S3 credentials from the [secrets] provider (named secrets): used for the target, a wrong one refused, a half pair named', async (t) => {
+  const root = await tempDir(t, 'rv-backup-s3-secrets-');
+  const endpoint = await startS3(t, join(root, 's3'));
+  const dataDir = join(root, 'data');
+  {
+    const db = await Database.open({ path: dataDir });
+    await db.createCollection('docs', { vectors: { size: 4, distance: 'Euclid' } });
+    await writeRound(db, 'docs', 0);
+    await db.close();
+  }
+  const env = {
+    RUVECTOR__BACKUP__TARGET: 's3://backups/from-secrets',
+    RUVECTOR__BACKUP__S3_ENDPOINT: endpoint,
+    RUVECTOR__BACKUP__S3_FORCE_PATH_STYLE: 'true',
+    RUVECTOR__BACKUP__S3_ACCESS_KEY_ID_SECRET: 's3_id',
+    RUVECTOR__BACKUP__S3_SECRET_ACCESS_KEY_SECRET: 's3_key',
+    // the env secrets provider (the default): secret "s3_id" is RUVECTOR_S3_ID
+    RUVECTOR_S3_ID: 'S3RVER',
+    RUVECTOR_S3_KEY: 'S3RVER',
+  };
+  const created = await runInProcess(['backup', 'create', '--type', 'full', '--data-dir', dataDir], env);
+  assert.equal(created.code, 0, created.stderr);
+  const listed = await runInProcess(['backup', 'list'], env);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, new RegExp(created.stdout.split('\t')[0]));
+
+  // s3rver checks the access key id (it does not verify SigV4 signatures, so a wrong secret key
+  // would pass): a wrong id from the provider is refused by the store.
+  const wrong = await runInProcess(['backup', 'list'], { ...env, RUVECTOR_S3_ID: 'NOT-S3RVER' });
+  assert.notEqual(wrong.code, 0, 'the secret from the provider is the one used');
+  const missing = await runInProcess(['backup', 'list'], { ...env, RUVECTOR_S3_KEY: '' });
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /RV_SECRET_NOT_FOUND|s3_key/);
+  const half = await runInProcess(['backup', 'list'], { ...env, RUVECTOR__BACKUP__S3_SECRET_ACCESS_KEY_SECRET: '' });
+  assert.notEqual(half.code, 0);
+  assert.match(half.stderr, /backup\.s3_access_key_id_secret and backup\.s3_secret_access_key_secret go together/);
 });

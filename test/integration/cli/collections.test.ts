@@ -44,7 +44,9 @@ test('exit codes follow the error kind: 2 invalid, 3 not found, 4 exists, 6 unav
     [['search', '--collection', 'docs', '--vector', '[1, 2]', '--data-dir', dir], 2, /\[RV_POINT_DIMENSION\]/],
     [['collections', 'list', '--url', `http://127.0.0.1:${port}`], 6, new RegExp(`cannot reach the RuVector server at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\).*\\[unavailable\\]`)],
   ];
-  const results = await Promise.all(spawned.map(([args]) => runCli(args)));
+  // One after another: a data directory is open in one process at a time (RV_DATA_DIR_LOCKED).
+  const results = [];
+  for (const [args] of spawned) results.push(await runCli(args));
   results.forEach((result, i) => {
     const [args, code, message] = spawned[i];
     assert.equal(result.code, code, `${args.join(' ')}: ${result.stderr}`);
