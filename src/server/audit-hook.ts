@@ -7,8 +7,10 @@
  * - every authentication failure (401) and permission denial (403), on any route.
  *
  * The event holds who (principal id), what (method and route pattern, never the raw URL),
- * on what (the collection named in the path), the outcome, ip, user agent, correlation id,
- * duration, and counts from the body (points upserted, ids deleted) — never the body itself.
+ * on what (the collection named in the path, or the route with its parameters: the key, role or
+ * backup), the outcome, ip, user agent, correlation id, duration, counts from the body (points
+ * upserted, ids deleted) and what a handler adds with auditDetails (the key id created, the
+ * roles and scopes granted) — never the body itself.
  * record() only queues (security/audit/audit-log.ts), so the hook adds no I/O to a request.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -51,11 +53,50 @@ function bodyCounts(body: unknown): AuditMetadata {
   return out;
 }
 
+/** Longest path parameter or detail value recorded (longer ones are cut, marked with …). */
+const MAX_DETAIL_LENGTH = 256;
+
+function bounded(value: unknown): string {
+  const text = String(value);
+  return text.length > MAX_DETAIL_LENGTH ? `${text.slice(0, MAX_DETAIL_LENGTH)}…` : text;
+}
+
+/**
+ * On what: `collection/<name>` for collection routes; otherwise the route pattern with its
+ * parameters filled in (`/admin/keys/k_12ab`, `/admin/roles/docs-reader`, `/backups/<id>`), so an
+ * admin action names the key, role or backup it touched.
+ */
 function resourceOf(request: FastifyRequest): string | null {
-  const params = request.params as Record<string, unknown> | undefined;
-  const collection = params?.collection_name;
-  if (typeof collection === 'string') return `collection/${collection}`;
-  return request.is404 ? null : (request.routeOptions.url ?? null);
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  const collection = params.collection_name;
+  if (typeof collection === 'string') return `collection/${bounded(collection)}`;
+  if (request.is404 || request.routeOptions.url === undefined) return null;
+  return request.routeOptions.url.replace(/:([A-Za-z_]+)/g, (whole, name: string) => (params[name] === undefined ? whole : encodeURIComponent(bounded(params[name]))));
+}
+
+/** A collection route's other path parameters (snapshot_name, field_name, id), for the metadata. */
+function extraParams(request: FastifyRequest): AuditMetadata {
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  if (typeof params.collection_name !== 'string') return {};
+  const out: AuditMetadata = {};
+  for (const [name, value] of Object.entries(params)) if (name !== 'collection_name' && value !== undefined) out[name] = bounded(value);
+  return out;
+}
+
+/** Details a handler adds to its request's audit event (auditDetails): the key it made, the grants it set. */
+const details = new WeakMap<FastifyRequest, AuditMetadata>();
+
+/**
+ * Adds fields to the audit event of `request` (what an admin action did: the key id it created,
+ * the roles and scopes it granted). Never pass secrets, vectors or payloads. Values are cut to
+ * 256 characters.
+ * @example
+ *   auditDetails(request, { key_id: created.record.id, roles: roles.join(',') });
+ */
+export function auditDetails(request: FastifyRequest, fields: AuditMetadata): void {
+  const bound: AuditMetadata = {};
+  for (const [name, value] of Object.entries(fields)) bound[name] = typeof value === 'string' ? bounded(value) : value;
+  details.set(request, { ...details.get(request), ...bound });
 }
 
 function actionOf(request: FastifyRequest): string {
@@ -77,7 +118,7 @@ export function registerAuditHook(app: FastifyInstance, audit: AuditLog, options
     const permission = routePermission(request);
     const audited = permission !== undefined && AUDITED.has(permission);
     if (!audited && status !== 401 && status !== 403) return;
-    const metadata: AuditMetadata = { ...bodyCounts(request.body), ...(status === undefined ? {} : { status }) };
+    const metadata: AuditMetadata = { ...bodyCounts(request.body), ...extraParams(request), ...details.get(request), ...(status === undefined ? {} : { status }) };
     if (permission !== undefined) metadata.permission = permission;
     if (request.principal !== undefined) metadata.principal_kind = request.principal.kind;
     try {

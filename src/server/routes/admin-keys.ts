@@ -7,11 +7,24 @@ import { RvError } from '../../errors.js';
 import { parseDuration } from '../../security/keys/duration.js';
 import type { KeyStore } from '../../security/keys/key-store.js';
 import { ok } from '../envelope.js';
+import { auditDetails } from '../audit-hook.js';
+import type { AuditMetadata } from '../../security/audit/index.js';
 import * as schemas from '../schemas/admin-security.js';
 
 interface CreateBody { name: string; role?: string; roles?: string[]; collections?: string[]; expires?: string }
 
 export const DEFAULT_ROTATION_OVERLAP = '24h';
+
+/** What the audit trail records of a key made or rotated: never the secret or its hash. */
+function keyDetails(record: { id: string; name: string; roles: string[]; collections?: string[]; expires_at?: string }): AuditMetadata {
+  return {
+    key_id: record.id,
+    key_name: record.name,
+    roles: record.roles.join(','),
+    collections: record.collections === undefined ? '*' : record.collections.join(','),
+    expires_at: record.expires_at ?? null,
+  };
+}
 
 export function registerAdminKeyRoutes(app: FastifyInstance, keys: KeyStore): void {
   const admin = { permission: 'system:admin' as const };
@@ -35,6 +48,7 @@ export function registerAdminKeyRoutes(app: FastifyInstance, keys: KeyStore): vo
       ...(body.collections === undefined ? {} : { collections: body.collections }),
       ...(body.expires === undefined ? {} : { expiresInMs: parseDuration(body.expires, 'expires') }),
     });
+    auditDetails(request, keyDetails(created.record));
     return ok(reply, { ...created.record, key: created.key });
   });
 
@@ -46,6 +60,7 @@ export function registerAdminKeyRoutes(app: FastifyInstance, keys: KeyStore): vo
   app.post<{ Params: { id: string }; Body: { overlap?: string } | null }>('/admin/keys/:id/rotate', { schema: schemas.rotateKey, config: admin }, async (request, reply) => {
     const overlapMs = parseDuration(request.body?.overlap ?? DEFAULT_ROTATION_OVERLAP, 'overlap');
     const created = await keys.rotate(request.params.id, overlapMs);
+    auditDetails(request, { ...keyDetails(created.record), rotated_from: request.params.id, overlap_ms: overlapMs });
     return ok(reply, { ...created.record, key: created.key });
   });
 }

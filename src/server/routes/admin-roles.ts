@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { RvError } from '../../errors.js';
 import type { RoleRegistry } from '../../security/rbac/role-registry.js';
 import { ok } from '../envelope.js';
+import { auditDetails } from '../audit-hook.js';
 import * as schemas from '../schemas/admin-security.js';
 
 export function registerAdminRoleRoutes(app: FastifyInstance, roles: RoleRegistry): void {
@@ -18,6 +19,8 @@ export function registerAdminRoleRoutes(app: FastifyInstance, roles: RoleRegistr
 
   app.put<{ Params: { name: string }; Body: { description?: string; grants: unknown[] } }>('/admin/roles/:name', { schema: schemas.putRole, config: admin }, async (request, reply) => {
     const { role } = await roles.put({ name: request.params.name, ...request.body });
+    // The grants set, e.g. "collection:read@docs*|logs;cluster:read".
+    auditDetails(request, { grants: role.grants.map((g) => (g.collections === undefined ? g.permission : `${g.permission}@${g.collections.join('|')}`)).join(';') });
     return ok(reply, { ...role, source: 'api' });
   });
 

@@ -111,6 +111,39 @@ test('writes, auth failures and denials appear in GET /audit/events with who, wh
   assert.match(metrics.body, /^ruvector_audit_backlog \d+$/m);
 });
 
+test('admin actions name what they touched: the key made, rotated or revoked, its roles and scopes; the role and its grants; never the secret', async (t) => {
+  const dir = auditTempDir();
+  const audit = await AuditLog.open({ dir, fsyncBatchCount: 1000, fsyncIntervalMs: 60_000 });
+  const { app } = await startServer(t, { authDisabled: false, apiKey: FULL, audit });
+  closeLater(t, audit);
+
+  const created = resultOf(await call(app, 'POST', '/admin/keys', { name: 'ci-writer', role: 'writer', collections: ['docs*', 'logs'], expires: '30d' }, admin)) as { id: string; key: string };
+  const rotated = resultOf(await call(app, 'POST', `/admin/keys/${created.id}/rotate`, { overlap: '1h' }, admin)) as { id: string; key: string };
+  resultOf(await call(app, 'DELETE', `/admin/keys/${rotated.id}`, undefined, admin));
+  resultOf(await call(app, 'PUT', '/admin/roles/docs-reader', { grants: [{ permission: 'collection:read', collections: ['docs*'] }, { permission: 'cluster:read' }] }, admin));
+  resultOf(await call(app, 'DELETE', '/admin/roles/docs-reader', undefined, admin));
+
+  const page = await eventually(app, (p) => p.events.filter((e) => e.action.includes('/admin/')).length >= 5);
+  const [create, rotate, revoke, putRole, deleteRole] = page.events.filter((e) => e.action.includes('/admin/'));
+  assert.equal(create.action, 'POST /admin/keys');
+  assert.deepEqual(
+    { key_id: create.metadata.key_id, key_name: create.metadata.key_name, roles: create.metadata.roles, collections: create.metadata.collections },
+    { key_id: created.id, key_name: 'ci-writer', roles: 'writer', collections: 'docs*,logs' },
+  );
+  assert.match(String(create.metadata.expires_at), /^\d{4}-/);
+  assert.equal(rotate.resource, `/admin/keys/${created.id}/rotate`);
+  assert.equal(rotate.metadata.key_id, rotated.id);
+  assert.equal(rotate.metadata.rotated_from, created.id);
+  assert.equal(revoke.resource, `/admin/keys/${rotated.id}`);
+  assert.equal(putRole.resource, '/admin/roles/docs-reader');
+  assert.equal(putRole.metadata.grants, 'collection:read@docs*;cluster:read');
+  assert.equal(deleteRole.resource, '/admin/roles/docs-reader');
+
+  await audit.flush();
+  const raw = readdirSync(dir).filter((n) => n.endsWith('.jsonl')).map((n) => readFileSync(join(dir, n), 'utf8')).join('');
+  for (const secret of [created.key, rotated.key]) assert.ok(!raw.includes(secret), 'the keys themselves never reach the audit log');
+});
+
 test('GET /audit/events answers 400 naming the parameter and its limit; it needs system:admin', async (t) => {
   const audit = await AuditLog.open({ dir: auditTempDir() });
   const { app } = await startServer(t, { authDisabled: false, apiKey: FULL, readOnlyApiKey: READ, audit });
