@@ -14,7 +14,8 @@
  * stops working for new tokens at once and for already-seen ones within that minute.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { assertPrivateMode } from '../secrets/file-secret-provider.js';
 import { createRemoteJWKSet, customFetch, decodeJwt, errors as joseErrors, importSPKI, jwtVerify, type FetchImplementation, type JWTVerifyGetKey, type CryptoKey } from 'jose';
 import { RvError } from '../../errors.js';
 import type { Principal } from '../principal.js';
@@ -127,10 +128,14 @@ async function loadKey(config: IssuerConfig, options: JwtVerifierOptions, env: N
       throw new RvError('RV_CONFIG_INVALID', `issuer ${config.issuer}: public_key_file is not an SPKI PEM key for ${config.algorithms[0]}`, { cause, details: { field: 'public_key_file' } });
     }
   }
-  const secret = config.secret_env !== undefined ? env[config.secret_env]
-    : await readFile(config.secret_file!, 'utf8').then((s) => s.trim(), (cause: unknown) => {
+  const readSecretFile = async (path: string): Promise<string> => {
+    const info = await stat(path).catch((cause: unknown) => {
       throw new RvError('RV_CONFIG_INVALID', `issuer ${config.issuer}: cannot read secret_file: ${(cause as Error).message}`, { cause, details: { field: 'secret_file' } });
     });
+    assertPrivateMode(path, info.mode); // an HMAC secret signs tokens: 0600 as for [secrets] files
+    return (await readFile(path, 'utf8')).trim();
+  };
+  const secret = config.secret_env !== undefined ? env[config.secret_env] : await readSecretFile(config.secret_file!);
   if (secret === undefined || Buffer.byteLength(secret) < 32) {
     throw new RvError('RV_CONFIG_INVALID', `issuer ${config.issuer}: the HS256 secret (${config.secret_env ?? config.secret_file}) must be set and at least 32 bytes`, { details: { field: config.secret_env === undefined ? 'secret_file' : 'secret_env' } });
   }

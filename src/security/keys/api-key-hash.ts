@@ -3,9 +3,33 @@
  * that remembers keys it has accepted so scrypt runs once per key, not once per request.
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { BulkheadRejectedError, bulkhead } from 'cockatiel';
+import { RvError } from '../../errors.js';
 import { promisify } from 'node:util';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
+
+/**
+ * Key checks that need scrypt (a key not seen before: ~16 MiB and tens of ms on libuv's thread
+ * pool each) run at most SCRYPT_CONCURRENCY at a time, SCRYPT_QUEUE more waiting, process-wide.
+ * A key id is no secret, so a client could otherwise send a stream of different wrong secrets
+ * for a known id and hold the thread pool (which file I/O such as the audit log shares); past
+ * the queue, checks fail fast with 503 RV_OVERLOADED (retryable). A cockatiel bulkhead.
+ */
+const SCRYPT_CONCURRENCY = 2;
+const SCRYPT_QUEUE = 64;
+const scryptBulkhead = bulkhead(SCRYPT_CONCURRENCY, SCRYPT_QUEUE);
+
+async function boundedScrypt(password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }): Promise<Buffer> {
+  try {
+    return await scryptBulkhead.execute(() => scryptAsync(password, salt, keylen, options));
+  } catch (error) {
+    if (error instanceof BulkheadRejectedError) {
+      throw new RvError('RV_OVERLOADED', `too many API key verifications in flight (${SCRYPT_CONCURRENCY} running, ${SCRYPT_QUEUE} queued): retry shortly`, { details: { limit: SCRYPT_CONCURRENCY + SCRYPT_QUEUE } });
+    }
+    throw error;
+  }
+}
 
 /** The stored form of a key: enough to verify it, useless to recover it. */
 export interface ApiKeyHash {
@@ -49,7 +73,7 @@ export function createApiKeyVerifier(stored: ApiKeyHash): (presented: string) =>
     if (typeof presented !== 'string' || presented.length === 0 || presented.length > 1024) return false;
     const digest = createHash('sha256').update(presented).digest();
     if (acceptedDigest !== undefined && timingSafeEqual(digest, acceptedDigest)) return true;
-    const actual = await scryptAsync(presented, salt, expected.length, { N: stored.n, r: stored.r, p: stored.p });
+    const actual = await boundedScrypt(presented, salt, expected.length, { N: stored.n, r: stored.r, p: stored.p });
     const ok = actual.length === expected.length && timingSafeEqual(actual, expected);
     if (ok) acceptedDigest = digest;
     return ok;

@@ -17,6 +17,19 @@ export interface FileSecretProviderOptions extends CachedSecretProviderOptions {
 /** Largest secret file read (a key or a certificate, not a data file). */
 const MAX_SECRET_FILE_BYTES = 1024 * 1024;
 
+/**
+ * Throws RV_SECRET_FILE_INSECURE unless a secret file's mode gives group and others no access
+ * (0600 or stricter). Used for `[secrets] provider = "file"` and JWT `secret_file`.
+ */
+export function assertPrivateMode(path: string, statMode: number): void {
+  const mode = statMode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new RvError('RV_SECRET_FILE_INSECURE',
+      `secret file ${path} has mode ${mode.toString(8).padStart(4, '0')}: group and others must have no access (run: chmod 600 ${path})`,
+      { details: { path, mode: `0${mode.toString(8)}` } });
+  }
+}
+
 export class FileSecretProvider extends CachedSecretProvider {
   readonly kind = 'file' as const;
   readonly dir: string;
@@ -45,12 +58,7 @@ export class FileSecretProvider extends CachedSecretProvider {
     if (!info.isFile()) {
       throw new RvError('RV_SECRET_PROVIDER_UNAVAILABLE', `secret file ${path} is not a regular file`, { details: { path } });
     }
-    const mode = info.mode & 0o777;
-    if ((mode & 0o077) !== 0) {
-      throw new RvError('RV_SECRET_FILE_INSECURE',
-        `secret file ${path} has mode ${mode.toString(8).padStart(4, '0')}: group and others must have no access (run: chmod 600 ${path})`,
-        { details: { path, mode: `0${mode.toString(8)}` } });
-    }
+    assertPrivateMode(path, info.mode);
     if (info.size > MAX_SECRET_FILE_BYTES) {
       throw new RvError('RV_SECRET_PROVIDER_UNAVAILABLE', `secret file ${path} is ${info.size} bytes, over the ${MAX_SECRET_FILE_BYTES}-byte limit`, { details: { path } });
     }

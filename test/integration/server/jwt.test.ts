@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair, type JWK, type CryptoKey } from 'jose';
 import { createSecurityContext } from '../../../src/security/security-context.js';
@@ -129,4 +129,16 @@ test('JWT: an unreachable JWKS is a retryable 503, and a bad issuers file fails 
   await assert.rejects(createSecurityContext({ jwtIssuersFile: issuersFile }), { code: 'RV_CONFIG_INVALID', message: /issuers\[0\]\.algorithms must list/ });
   writeFileSync(issuersFile, JSON.stringify({ issuers: [{ issuer: 'x', algorithms: ['HS256'], secret_env: 'SHORT' }] }));
   await assert.rejects(createSecurityContext({ jwtIssuersFile: issuersFile, jwt: { env: { SHORT: 'abc' } } }), { code: 'RV_CONFIG_INVALID', message: /at least 32 bytes/ });
+
+  // An HS256 secret_file must be private (0600), as [secrets] files; then its tokens verify.
+  const secretFile = join(dir, 'hs.secret');
+  const secret = 'file-shared-secret-of-32-bytes-or-more';
+  writeFileSync(secretFile, `${secret}\n`, { mode: 0o644 });
+  chmodSync(secretFile, 0o644);
+  writeFileSync(issuersFile, JSON.stringify({ issuers: [{ issuer: 'filed', algorithms: ['HS256'], secret_file: secretFile }] }));
+  await assert.rejects(createSecurityContext({ jwtIssuersFile: issuersFile }), { code: 'RV_SECRET_FILE_INSECURE', message: /chmod 600/ });
+  chmodSync(secretFile, 0o600);
+  const filed = await createSecurityContext({ jwtIssuersFile: issuersFile });
+  const hsToken = await sign(new TextEncoder().encode(secret), 'HS256', { roles: ['reader'] }, { iss: 'filed' });
+  assert.deepEqual((await filed.authenticator.authenticate(hsToken)).roles, ['reader']);
 });

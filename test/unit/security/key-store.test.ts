@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyStore, mergeKeyRecords, sameKeyRecord } from '../../../src/security/keys/key-store.js';
 import { parseDuration } from '../../../src/security/keys/duration.js';
+import { createApiKeyVerifier, generateApiKey, hashApiKey } from '../../../src/security/keys/api-key-hash.js';
 
 const knownRole = (name: string) => ['reader', 'writer', 'admin'].includes(name);
 
@@ -115,4 +116,16 @@ test('replication: versions of a record merge to every restriction of both, in a
   assert.equal(m1.rotated_to, '0000000000000001');
   assert.equal(m1.expires_at, third.expires_at);
   assert.ok(sameKeyRecord(mergeKeyRecords(m1, second), m1) && sameKeyRecord(mergeKeyRecords(third, m1), m1), 'merging a merge with either input changes nothing: no republish loop');
+});
+
+test('scrypt checks are bounded process-wide: a flood of different wrong secrets fails fast with RV_OVERLOADED, the right key still verifies', async () => {
+  const key = generateApiKey();
+  const verify = createApiKeyVerifier(await hashApiKey(key));
+  const flood = Array.from({ length: 100 }, (_, i) => verify(`${key}-wrong-${i}`).then((ok) => (ok ? 'accepted' : 'rejected'), (error: { code?: string }) => error.code ?? 'error'));
+  const outcomes = await Promise.all(flood);
+  const count = (what: string): number => outcomes.filter((o) => o === what).length;
+  assert.equal(count('accepted'), 0);
+  assert.equal(count('rejected'), 66, '2 running + 64 queued are checked');
+  assert.equal(count('RV_OVERLOADED'), 34, 'the rest are refused at once, not queued without bound');
+  assert.equal(await verify(key), true, 'afterwards the right key verifies');
 });
