@@ -116,7 +116,7 @@ async function securityFromConfig(config: RuVectorConfig, adminKey: AdminKeyOpti
  * TLS PEM comes from its file or from a secret of `[secrets]` (`*_secret`), re-read (past the
  * provider's cache) every `tls.reload_interval_seconds`.
  */
-function serverTransportFromConfig(config: RuVectorConfig, secretsOutbound: SecretProviderOutbound): Pick<ServerOptions, 'tls' | 'rateLimit' | 'corsOrigins'> {
+function serverTransportFromConfig(config: RuVectorConfig, secretsOutbound: SecretProviderOutbound): Pick<ServerOptions, 'tls' | 'rateLimit' | 'corsOrigins' | 'trustedProxies'> {
   const { tls, rate_limit: limits } = config;
   const hasCert = tls.cert_file !== undefined || tls.cert_secret !== undefined;
   const hasKey = tls.key_file !== undefined || tls.key_secret !== undefined;
@@ -140,6 +140,7 @@ function serverTransportFromConfig(config: RuVectorConfig, secretsOutbound: Secr
       readPerPrincipal: limits.read_per_principal, writePerPrincipal: limits.write_per_principal, adminPerPrincipal: limits.admin_per_principal,
     },
     ...(config.service.cors_origins === undefined ? {} : { corsOrigins: config.service.cors_origins.split(',').map((o) => o.trim()).filter((o) => o.length > 0) }),
+    ...(config.service.trusted_proxies === undefined ? {} : { trustedProxies: config.service.trusted_proxies.split(',').map((o) => o.trim()).filter((o) => o.length > 0) }),
   };
 }
 

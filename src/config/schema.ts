@@ -40,6 +40,8 @@ export interface RuVectorConfig {
     readonly max_request_size_mb: number;
     /** Comma-separated origins allowed by CORS; undefined: CORS off. */
     readonly cors_origins?: string;
+    /** Comma-separated proxy addresses/CIDRs whose X-Forwarded-For is trusted; undefined: none. */
+    readonly trusted_proxies?: string;
   };
   /** Stored keys, roles and JWT issuers (docs/security.md). */
   readonly auth: {
@@ -240,6 +242,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     auth_disabled: { type: 'boolean', default: false, description: 'Turns authentication off. Allowed only when `service.host` is a loopback address.' },
     max_request_size_mb: { type: 'integer', default: 32, min: 1, max: 4096, description: 'Largest request body in MiB; larger requests get 413.' },
     cors_origins: { type: 'string', minLength: 1, description: 'Comma-separated origins (`https://console.example.com`) allowed to call the API from a browser; unset: CORS off.' },
+    trusted_proxies: { type: 'string', minLength: 1, description: 'Comma-separated addresses or CIDRs of the reverse proxies / load balancers in front (`10.0.0.0/8,127.0.0.1`): from them `X-Forwarded-For` gives the client address used by per-address rate limits and the audit trail; unset: the socket\'s address, forwarded headers ignored.' },
   },
   auth: {
     roles_file: { type: 'string', minLength: 1, description: 'JSON file `{"roles": [{name, description, grants: [{permission, collections}]}]}`: roles defined by configuration (read-only through the API).' },

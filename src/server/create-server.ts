@@ -77,6 +77,11 @@ export interface ServerOptions {
   rateLimit?: RateLimitOptions | false;
   /** Origins allowed by CORS; absent or empty: CORS off. */
   corsOrigins?: string[];
+  /**
+   * Addresses or CIDRs of the proxies in front, whose `X-Forwarded-For` is believed (Fastify's
+   * `trustProxy`): `request.ip` (rate limits per address, audit) is then the client's. Unset: none.
+   */
+  trustedProxies?: string[];
   /** No authentication: allowed only when `host` is a loopback address, else createServer throws. */
   authDisabled?: boolean;
   /** Largest JSON body; default 32 MiB. */
@@ -173,6 +178,7 @@ export async function createServer(db: Database, options: ServerOptions): Promis
     ...(logger === false ? { logger: false } : { loggerInstance: logger }),
     ...(tlsMaterial === undefined || options.tls === undefined ? {} : { https: httpsOptions(tlsMaterial, options.tls.clientAuth) }),
     bodyLimit: bodyLimitBytes,
+    ...(options.trustedProxies === undefined || options.trustedProxies.length === 0 ? {} : { trustProxy: options.trustedProxies }),
     // X-Correlation-ID or X-Request-ID from the client when sane, else a fresh UUID.
     genReqId: (request) => correlationIdOf(request.headers),
     return503OnClosing: true,

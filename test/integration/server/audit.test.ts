@@ -53,7 +53,8 @@ test('writes, auth failures and denials appear in GET /audit/events with who, wh
   const { app } = await startServer(t, { authDisabled: false, apiKey: FULL, readOnlyApiKey: READ, audit });
   closeLater(t, audit);
 
-  resultOf(await call(app, 'PUT', '/collections/docs', { vectors: { size: 4, distance: 'Cosine' } }, { ...admin, 'user-agent': 'audit-test/1.0' }));
+  // No trusted proxies: a forwarded-for header is ignored (anyone could send one).
+  resultOf(await call(app, 'PUT', '/collections/docs', { vectors: { size: 4, distance: 'Cosine' } }, { ...admin, 'user-agent': 'audit-test/1.0', 'x-forwarded-for': '203.0.113.9' }));
   const upsert = await call(app, 'PUT', '/collections/docs/points?wait=true', {
     points: [1, 2, 3].map((id) => ({ id, vector: [0.125, 0.25, 0.375, 0.5], payload: { secret_text: 'do-not-log-me' } })),
   }, admin);
@@ -114,10 +115,11 @@ test('writes, auth failures and denials appear in GET /audit/events with who, wh
 test('admin actions name what they touched: the key made, rotated or revoked, its roles and scopes; the role and its grants; never the secret', async (t) => {
   const dir = auditTempDir();
   const audit = await AuditLog.open({ dir, fsyncBatchCount: 1000, fsyncIntervalMs: 60_000 });
-  const { app } = await startServer(t, { authDisabled: false, apiKey: FULL, audit });
+  // Behind a trusted proxy (the test's loopback client): the forwarded client address is recorded.
+  const { app } = await startServer(t, { authDisabled: false, apiKey: FULL, audit, trustedProxies: ['127.0.0.1'] });
   closeLater(t, audit);
 
-  const created = resultOf(await call(app, 'POST', '/admin/keys', { name: 'ci-writer', role: 'writer', collections: ['docs*', 'logs'], expires: '30d' }, admin)) as { id: string; key: string };
+  const created = resultOf(await call(app, 'POST', '/admin/keys', { name: 'ci-writer', role: 'writer', collections: ['docs*', 'logs'], expires: '30d' }, { ...admin, 'x-forwarded-for': '203.0.113.9' })) as { id: string; key: string };
   const rotated = resultOf(await call(app, 'POST', `/admin/keys/${created.id}/rotate`, { overlap: '1h' }, admin)) as { id: string; key: string };
   resultOf(await call(app, 'DELETE', `/admin/keys/${rotated.id}`, undefined, admin));
   resultOf(await call(app, 'PUT', '/admin/roles/docs-reader', { grants: [{ permission: 'collection:read', collections: ['docs*'] }, { permission: 'cluster:read' }] }, admin));
@@ -126,6 +128,7 @@ test('admin actions name what they touched: the key made, rotated or revoked, it
   const page = await eventually(app, (p) => p.events.filter((e) => e.action.includes('/admin/')).length >= 5);
   const [create, rotate, revoke, putRole, deleteRole] = page.events.filter((e) => e.action.includes('/admin/'));
   assert.equal(create.action, 'POST /admin/keys');
+  assert.equal(create.ip, '203.0.113.9', 'the client address from the trusted proxy');
   assert.deepEqual(
     { key_id: create.metadata.key_id, key_name: create.metadata.key_name, roles: create.metadata.roles, collections: create.metadata.collections },
     { key_id: created.id, key_name: 'ci-writer', roles: 'writer', collections: 'docs*,logs' },

@@ -24,6 +24,9 @@ test('rate limits: per address before auth (guessing is bounded), per credential
   assert.equal(adminLimited.statusCode, 429);
   assert.match(adminLimited.body, /this credential/);
   assert.equal((await from('/collections')).statusCode, 200, 'the read class has its own budget');
+  // Both refusals are counted (read from the fresh address, which still has read budget).
+  const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: other, remoteAddress: '10.9.8.6' });
+  assert.match(metrics.body, /^ruvector_rate_limit_rejections_total 2$/m);
 });
 
 test('security headers on every response; CORS off by default, on for configured origins only', async (t) => {
