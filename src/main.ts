@@ -69,9 +69,12 @@ export function engineLimitsFrom(limits: RuVectorConfig['limits']): EngineLimits
   };
 }
 
-function engineLogger(logger: Logger): EngineLogger {
-  // A module logger: its level can be overridden alone (PUT /admin/log-level {"module": "engine"}).
-  const child = moduleLogger(logger, 'engine');
+/**
+ * A module logger (`module` field on every line; its level can be overridden alone with
+ * PUT /admin/log-level {"module": "engine"}) in the engine's logging shape.
+ */
+function engineLogger(logger: Logger, module = 'engine'): EngineLogger {
+  const child = moduleLogger(logger, module);
   return (level, message, fields) => child[level](fields ?? {}, message);
 }
 
@@ -175,7 +178,7 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
   const reliability = reliabilitySettingsFrom(config.reliability);
   const shutdownHooks = new ShutdownHooks();
   const writeGate = new WriteGate(Math.max(1, Math.ceil(reliability.diskCheckIntervalMs / 1000)));
-  const reliabilityLog = logger.child({ component: 'reliability' });
+  const reliabilityLog = moduleLogger(logger, 'reliability');
   const diskMonitor = new DiskSpaceMonitor({
     path: db.path, minFreeBytes: reliability.minFreeDiskBytes, intervalMs: reliability.diskCheckIntervalMs, gate: writeGate,
     onChange: (readOnly, freeBytes) => (readOnly
@@ -190,18 +193,18 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
     await tracing?.shutdown().catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'tracing shutdown failed'));
   };
   try {
-    const backupLog = logger.child({ component: 'backup' });
+    const backupLog = moduleLogger(logger, 'backup');
     // With storage.encryption on, backup parts are sealed under the keyring's 'backup' purpose key.
     backups = await backupServiceFromConfig({
       config, db, policies: dependencies, log: (level, message, fields) => backupLog[level](fields ?? {}, message),
       secrets: () => createSecretProvider(config.secrets, process.env, secretsOutbound),
       ...(encryption === undefined ? {} : { envelope: encryption.keyring.purposeEnvelope('backup') }),
     });
-    const auditLogger = logger.child({ component: 'audit' });
+    const auditLogger = moduleLogger(logger, 'audit');
     audit = await auditLogFromConfig(config, { ...secretsOutbound, onError: (error) => auditLogger.error({ error: error.message }, 'audit batch not yet durable (retried)') });
     // [cluster] servers set: join the cluster; the routes then go through it (docs/cluster.md).
     // NATS credentials from [secrets]; the per-node breakers join `dependencies` (/ready, breaker gauge).
-    cluster = await startClusterFromConfig(config, db, engineLogger(logger.child({ component: 'cluster' })), { ...secretsOutbound, dependencies });
+    cluster = await startClusterFromConfig(config, db, engineLogger(logger, 'cluster'), { ...secretsOutbound, dependencies });
     const serverOptions: ServerOptions = {
       host: config.service.host,
       port: config.service.port,

@@ -29,7 +29,7 @@ import { frameworkErrorHandler, registerErrorHandling } from './error-reply.js';
 import { registerJsonParser } from './json-body.js';
 import { Lifecycle } from './lifecycle.js';
 import { HttpMetrics } from './metrics.js';
-import { correlationIdOf, createLogger, type HttpSpan, type OperationalMetrics, type Tracing } from '../observability/index.js';
+import { correlationIdOf, createLogger, moduleLogger, type HttpSpan, type OperationalMetrics, type Tracing } from '../observability/index.js';
 import { LoadShedder, WriteGate, DEFAULT_REQUEST_TIMEOUTS, type DependencyPolicies, type LoadSheddingOptions, type RequestTimeoutLimits } from '../reliability/index.js';
 import { registerLockRoutes, registerReliabilityHooks } from './reliability-hooks.js';
 import { closeGracefully, type GracefulCloseOptions } from './graceful-close.js';
@@ -175,7 +175,8 @@ export async function createServer(db: Database, options: ServerOptions): Promis
 
   const tlsMaterial = options.tls === undefined ? undefined : await loadTlsMaterial(options.tls);
   const app = Fastify({
-    ...(logger === false ? { logger: false } : { loggerInstance: logger }),
+    // Request lines carry module "http" (their level can be set alone: PUT /admin/log-level {"module": "http"}).
+    ...(logger === false ? { logger: false } : { loggerInstance: moduleLogger(logger, 'http') }),
     ...(tlsMaterial === undefined || options.tls === undefined ? {} : { https: httpsOptions(tlsMaterial, options.tls.clientAuth) }),
     bodyLimit: bodyLimitBytes,
     ...(options.trustedProxies === undefined || options.trustedProxies.length === 0 ? {} : { trustProxy: options.trustedProxies }),

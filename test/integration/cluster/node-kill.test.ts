@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { freePort, NatsCluster, waitFor } from '../../helpers/nats-cluster.js';
 import { removeDir, startNode, type TestNode } from './cluster-harness.js';
+import { shardOfPoint } from '../../../src/cluster/hashing.js';
 import { ClusterLoad, type HttpTarget } from './write-checker.js';
 
 const DIM = 8;
@@ -121,5 +122,7 @@ describe('cluster: kill -9 of a RuVector node', { timeout: 300000 }, () => {
     assert.deepEqual(load.searchErrors, [], 'searches keep succeeding through the other replicas');
     assert.deepEqual(load.writeErrors, [], 'writes do not depend on a RuVector node');
     for (const target of [...nodes, processNode]) assert.equal(await load.verify(target), load.acked.length * 3);
+    // Replica by replica on the in-process nodes (each holds a replica of both shards: R3 on 3 nodes).
+    for (const node of nodes) assert.equal(await load.verifyReplicas(node, (id) => shardOfPoint(id, 2)), load.acked.length * 3);
   });
 });

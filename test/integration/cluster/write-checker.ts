@@ -12,6 +12,16 @@ export interface HttpTarget {
   call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: { result?: unknown }; headers: Record<string, unknown> }>;
 }
 
+/** An in-process node: its cluster membership and local database (for replica-by-replica checks). */
+export interface ReplicaHost {
+  id: string;
+  cluster: {
+    resolve(name: string): { name: string; uid: string };
+    localReplicas(): { collection: string; shard: number; stream: string; applied: number }[];
+  };
+  db: { collection(name: string): { retrieve(request: unknown): unknown } };
+}
+
 export interface WriteRecord {
   ids: number[];
   token: string;
@@ -95,6 +105,49 @@ export class ClusterLoad {
   /** Longest time a write took to be acknowledged among those started in [from, to). */
   longestAck(from: number, to = Infinity): number {
     return Math.max(0, ...this.acked.filter((r) => r.startedAt >= from && r.startedAt < to).map((r) => r.ackedAt - r.startedAt));
+  }
+
+  /**
+   * Replica by replica, not through the fan-out (which asks one replica per shard): every local
+   * replica of the collection on `node` holds every acknowledged point of its shard, with its
+   * payload and vector, once it has applied the highest acknowledged sequence of its shard.
+   * Returns the number of points checked.
+   */
+  async verifyReplicas(node: ReplicaHost, shardOf: (id: number) => number): Promise<number> {
+    const meta = node.cluster.resolve(this.collection);
+    const wanted = new Map<number, number>();
+    for (const part of this.maxToken().split(',')) {
+      if (part === '') continue;
+      const [shard, seq] = part.split(':').map(Number);
+      wanted.set(shard, seq);
+    }
+    const ids = this.acked.flatMap((r) => r.ids);
+    let checked = 0;
+    const deadline = Date.now() + 60_000;
+    for (const replica of node.cluster.localReplicas().filter((r) => r.collection === meta.name)) {
+      // Wait until this replica has applied what was acknowledged on its shard.
+      while (node.cluster.localReplicas().find((r) => r.stream === replica.stream)!.applied < (wanted.get(replica.shard) ?? 0)) {
+        assert.ok(Date.now() < deadline, `replica ${replica.stream} on ${node.id} did not catch up to ${wanted.get(replica.shard)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const local = node.db.collection(`c-${meta.uid}-s${replica.shard}`);
+      const mine = ids.filter((id) => shardOf(id) === replica.shard);
+      const missing: number[] = [];
+      for (let i = 0; i < mine.length; i += 500) {
+        const found = local.retrieve({ ids: mine.slice(i, i + 500), with_payload: true, with_vector: true }) as { id: number; payload: { id?: number } | null; vector?: number[] | null }[];
+        const byId = new Map(found.map((p) => [p.id, p]));
+        for (const id of mine.slice(i, i + 500)) {
+          const point = byId.get(id);
+          const expected = this.vectorFor(id);
+          const vectorOk = point?.vector !== undefined && point.vector !== null && point.vector.length === expected.length
+            && point.vector.every((v, d) => Math.abs(v - expected[d] / Math.hypot(...expected)) < 1e-4 || Math.abs(v - expected[d]) < 1e-4);
+          if (point === undefined || point.payload?.id !== id || !vectorOk) missing.push(id);
+        }
+      }
+      assert.deepEqual(missing.slice(0, 20), [], `acknowledged writes missing or wrong in replica ${replica.stream} on node ${node.id} (${missing.length} of ${mine.length})`);
+      checked += mine.length;
+    }
+    return checked;
   }
 
   /** Every acknowledged point is readable through `target`, with its payload. */

@@ -240,7 +240,10 @@ test('a full run at trace level through the production logger: correlation id on
   assert.ok(lines.some((l) => l.msg === 'log level changed' && l.to === 'trace'));
   const requestLines = lines.filter((l) => l.msg === 'incoming request' || l.msg === 'request completed');
   assert.ok(requestLines.length >= 14);
-  for (const line of requestLines) assert.equal(typeof line.reqId, 'string', JSON.stringify(line));
+  for (const line of requestLines) {
+    assert.equal(typeof line.reqId, 'string', JSON.stringify(line));
+    assert.equal(line.module, 'http', 'request lines name their module');
+  }
   assert.ok(requestLines.some((l) => l.reqId === 'corr-log-1'));
 });
 
