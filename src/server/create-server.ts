@@ -166,7 +166,11 @@ export async function createServer(db: Database, options: ServerOptions): Promis
     ...(options.authDisabled === undefined ? {} : { authDisabled: options.authDisabled }),
     authenticator: security.authenticator,
     authorizer: security.authorizer,
-    resolveCollection: (name) => (db.hasCollection(name) ? db.collection(name).name : name),
+    // Permissions are checked on the collection an alias points to (an alias never widens a
+    // scope): in cluster mode the aliases are the cluster's, not the local database's.
+    resolveCollection: options.cluster === undefined
+      ? (name) => (db.hasCollection(name) ? db.collection(name).name : name)
+      : (name) => (options.cluster!.hasCollection(name) ? options.cluster!.resolve(name).name : name),
   });
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const uploadLimitBytes = options.snapshotUploadLimitBytes ?? DEFAULT_SNAPSHOT_UPLOAD_LIMIT_BYTES;

@@ -15,6 +15,7 @@ import { formatToken, parseToken, type ClusterNode, type ClusterWriter, type Req
 import { RvError } from '../../errors.js';
 import { checkUpdateMode, rejectUnsupported, writeOptionsOf } from '../compat.js';
 import { ok } from '../envelope.js';
+import { mayReadCollection } from '../auth.js';
 import { collectionInfoOf } from '../collection-info.js';
 import { checkBatchSize, legacyRecommendBody, legacySearchBody } from './search.js';
 import { clusterQueryTarget } from '../query/cluster-query-target.js';
@@ -69,8 +70,10 @@ export function registerClusterDataRoutes(app: FastifyInstance, cluster: Cluster
   const queryTarget = async (request: FastifyRequest<{ Params: NameParams }>) =>
     clusterQueryTarget(cluster, (await cluster.resolveFresh(request.params.collection_name)).name, readAfterOf(request), contextOf(request));
 
-  app.get('/collections', { schema: collectionSchemas.list, config: read }, async (_request, reply) =>
-    ok(reply, { collections: cluster.listCollections().map((name) => ({ name })) }));
+  // Listings: any read grant lets a key list, filtered to the collections it may read (as on a single node).
+  const readAny = { permission: 'collection:read' as const, collectionTarget: 'any' as const };
+  app.get('/collections', { schema: collectionSchemas.list, config: readAny }, async (request, reply) =>
+    ok(reply, { collections: cluster.listCollections().filter((name) => mayReadCollection(request, name)).map((name) => ({ name })) }));
 
   app.get<{ Params: NameParams }>('/collections/:collection_name', { schema: collectionSchemas.get, config: read }, async (request, reply) => {
     const stats = await cluster.collectionStats(request.params.collection_name, contextOf(request));
@@ -100,7 +103,8 @@ export function registerClusterDataRoutes(app: FastifyInstance, cluster: Cluster
     return ok(reply, true);
   });
 
-  app.get('/aliases', { schema: collectionSchemas.listAliases, config: read }, async (_request, reply) => ok(reply, { aliases: cluster.listAliases() }));
+  app.get('/aliases', { schema: collectionSchemas.listAliases, config: readAny }, async (request, reply) =>
+    ok(reply, { aliases: cluster.listAliases().filter((alias) => mayReadCollection(request, alias.collection_name)) }));
 
   app.get<{ Params: NameParams }>('/collections/:collection_name/aliases', { schema: collectionSchemas.collectionAliases, config: read }, async (request, reply) => {
     const meta = await cluster.resolveFresh(request.params.collection_name);

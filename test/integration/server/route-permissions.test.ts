@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { BackupService, openBackupTarget } from '../../../src/backup/index.js';
 import { AuditLog } from '../../../src/security/audit/index.js';
 import { createServer } from '../../../src/server/index.js';
+import type { ClusterNode } from '../../../src/cluster/index.js';
 import { assertError, call, deferrer, resultOf, startServer, tempDir } from './helpers.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
@@ -48,6 +49,46 @@ test('every route declares a permission; a credential without grants is refused 
     checked++;
   }
   assert.ok(checked > 40);
+});
+
+test('cluster mode: every route declares a permission, a key without grants is refused on each, and listings filter by scope', async (t) => {
+  // The route table of a cluster-mode server, walked without NATS: a stand-in ClusterNode that
+  // lists two collections and answers nothing else. Every walked request is refused before its
+  // handler runs; the listings run their filter over the stand-in's names.
+  // (The cluster's behaviour itself is tested on real NATS servers in test/integration/cluster.)
+  const standIn = new Proxy({
+    listCollections: () => ['docs-a', 'secret'],
+    listAliases: () => [{ alias_name: 'docs-alias', collection_name: 'secret' }],
+    hasCollection: (name: string) => ['docs-a', 'secret', 'docs-alias'].includes(name),
+    resolve: (name: string) => ({ name: name === 'docs-alias' ? 'secret' : name }),
+  } as Record<string, unknown>, {
+    get: (target, prop) => (prop in target ? target[prop as string] : prop === 'then' ? undefined : () => { throw new Error(`stand-in ClusterNode: ${String(prop)} not expected`); }),
+  }) as unknown as ClusterNode;
+  const defer = deferrer(t);
+  const { db } = await startServer(t);
+  const server = await createServer(db, { host: '127.0.0.1', port: 0, logger: false, version: 'test', apiKey: ADMIN, cluster: standIn });
+  defer(() => server.close());
+  await server.app.ready();
+  const routes = server.routes();
+  assert.ok(routes.some((r) => r.url === '/collections/:collection_name/cluster') && routes.some((r) => r.url === '/collections/:collection_name/snapshots'), 'cluster-mode routes registered');
+  assert.deepEqual(routes.filter((r) => r.permission === undefined).map((r) => `${r.method} ${r.url}`), [], 'routes without a declared permission');
+  resultOf(await call(server.app, 'PUT', '/admin/roles/nothing', { grants: [{ permission: 'system:health' }] }, { 'api-key': ADMIN }));
+  const powerless = await createKey(server.app, { name: 'powerless', role: 'nothing' });
+  let checked = 0;
+  for (const route of routes) {
+    if (route.permission === 'public' || route.permission === 'system:health') continue;
+    const url = route.url.replace(/:([a-z_]+)/g, (_m, param: string) => (param === 'id' ? '0123456789abcdef' : 'x'));
+    const response = await call(server.app, route.method, url, ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined, { 'api-key': powerless });
+    assert.equal(response.statusCode, 403, `${route.method} ${route.url} → ${response.statusCode} ${response.body.slice(0, 120)}`);
+    checked++;
+  }
+  assert.ok(checked > 30, `${checked} routes refused`);
+  const scoped = { 'api-key': await createKey(server.app, { name: 's', role: 'reader', collections: ['docs*'] }) };
+  const listed = resultOf(await call(server.app, 'GET', '/collections', undefined, scoped)) as { collections: { name: string }[] };
+  assert.deepEqual(listed.collections.map((c) => c.name), ['docs-a'], 'a scoped key lists its own collections');
+  assert.deepEqual((resultOf(await call(server.app, 'GET', '/aliases', undefined, scoped)) as { aliases: unknown[] }).aliases, [], 'the alias onto secret is hidden');
+  // The cluster's alias is resolved before the permission check: it does not widen the scope.
+  assertError(await call(server.app, 'POST', '/collections/docs-alias/points/scroll', {}, scoped), 403, 'RV_AUTH_FORBIDDEN', /collection "secret"/);
 });
 
 test('the matrix: reader, writer, admin, monitor, collection-scoped key; aliases do not widen a scope', async (t) => {
