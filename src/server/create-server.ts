@@ -143,6 +143,9 @@ export const DEFAULT_RATE_LIMITS: RateLimitOptions = { windowSeconds: 1, perIp: 
 
 /** Default largest JSON body (Qdrant's default too). */
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+/** How often the keys file is checked for changes made outside the process (with the audit trail on). */
+const KEYS_FILE_CHECK_MS = 2000;
+
 /** Default largest snapshot upload. */
 export const DEFAULT_SNAPSHOT_UPLOAD_LIMIT_BYTES = 16 * 1024 * 1024 * 1024;
 
@@ -274,6 +277,23 @@ export async function createServer(db: Database, options: ServerOptions): Promis
   if (audit !== undefined) {
     registerAuditHook(app, audit, { onError: (error) => app.log.error({ error: error.message }, 'audit event not recorded') });
     metrics.metrics.operational.setAuditBacklogSource(() => audit.backlog());
+    // Key changes made in the keys file outside this process (`ruvector keys … --data-dir` while
+    // the server runs) are audited when the store notices them (the file is checked every 2 s).
+    security.keyStore.onFileChange(({ change, key }) => {
+      try {
+        audit.record({
+          principal: 'cli:keys-file', action: `keys.${change}`, resource: `/admin/keys/${key.id}`, result: 'success',
+          metadata: { key_id: key.id, key_name: key.name, roles: key.roles.join(','), collections: key.collections?.join(',') ?? '*', ...(key.rotated_from === undefined ? {} : { rotated_from: key.rotated_from }) },
+        });
+      } catch (error) {
+        app.log.error({ error: (error as Error).message }, 'audit event not recorded');
+      }
+    });
+    const keysFileCheck = setInterval(() => {
+      security.keyStore.checkFile().catch((error: unknown) => app.log.warn({ error: (error as Error).message }, 'checking the API keys file failed'));
+    }, KEYS_FILE_CHECK_MS);
+    keysFileCheck.unref();
+    app.addHook('onClose', async () => clearInterval(keysFileCheck));
   }
   // The documentation is public: it describes the API, holds no data.
   app.addHook('onRoute', (route) => {

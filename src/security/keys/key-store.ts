@@ -47,6 +47,12 @@ export interface StoredKey {
   hash: ApiKeyHash;
 }
 
+/** A key the keys file gained, lost or changed behind this process's back (see onFileChange). */
+export interface KeyFileChange {
+  change: 'created' | 'changed' | 'revoked' | 'removed';
+  key: Omit<StoredKey, 'hash'>;
+}
+
 /** A key as listed: everything but the hash, plus its status now. */
 export type KeyView = Omit<StoredKey, 'hash'> & { status: 'active' | 'expired' | 'revoked' };
 
@@ -74,6 +80,7 @@ export class KeyStore {
   private lastCheck = 0;
   private writing: Promise<unknown> = Promise.resolve();
   private readonly recordListeners: ((record: StoredKey) => void)[] = [];
+  private readonly fileListeners: ((change: KeyFileChange) => void)[] = [];
 
   private constructor(
     private readonly file: string | undefined,
@@ -91,6 +98,15 @@ export class KeyStore {
   /** Calls `listener` with every record created or changed on this node (not with replicated ones). */
   onRecordChange(listener: (record: StoredKey) => void): void {
     this.recordListeners.push(listener);
+  }
+
+  /**
+   * Calls `listener` for every key the file gained, changed or lost while this process had it
+   * loaded: changes made outside the process (`ruvector keys … --data-dir` next to a running
+   * server), which the server then audits. Never with the hash.
+   */
+  onFileChange(listener: (change: KeyFileChange) => void): void {
+    this.fileListeners.push(listener);
   }
 
   /** Every stored record, hash included (for replication; never for listings). */
@@ -281,6 +297,25 @@ export class KeyStore {
     return run;
   }
 
+  /** Reports to the file listeners how the keys read from the file differ from `before`. */
+  private reportFileChanges(before: Map<string, StoredKey>): void {
+    if (this.fileListeners.length === 0) return;
+    const view = (record: StoredKey): Omit<StoredKey, 'hash'> => {
+      const { hash: _hash, ...rest } = record;
+      return rest;
+    };
+    const changes: KeyFileChange[] = [];
+    for (const [id, record] of this.keys) {
+      const previous = before.get(id);
+      if (previous === undefined) changes.push({ change: 'created', key: view(record) });
+      else if (!sameKeyRecord(previous, record)) {
+        changes.push({ change: record.revoked_at !== undefined && previous.revoked_at === undefined ? 'revoked' : 'changed', key: view(record) });
+      }
+    }
+    for (const [id, record] of before) if (!this.keys.has(id)) changes.push({ change: 'removed', key: view(record) });
+    for (const change of changes) for (const listener of this.fileListeners) listener(change);
+  }
+
   /** Reports the records that differ from `before` (new or changed) to the record listeners. */
   private reportChanges(before: Map<string, StoredKey>): void {
     if (this.recordListeners.length === 0) return;
@@ -316,7 +351,10 @@ export class KeyStore {
     const before = this.keys;
     this.keys = keys;
     // A change made to the file by the CLI is a change made on this node.
-    if (!initial) this.reportChanges(before);
+    if (!initial) {
+      this.reportChanges(before);
+      this.reportFileChanges(before);
+    }
     // Hashes may have changed (a rotation elsewhere); remembered digests are re-checked lazily.
     this.verifiers = new Map();
     for (const id of [...this.accepted.keys()]) if (!keys.has(id)) this.accepted.delete(id);

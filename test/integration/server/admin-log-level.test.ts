@@ -26,11 +26,11 @@ async function fixture(t: Parameters<typeof startServer>[0]) {
 
 test('the log level changes at run time, for the process and for one module', async (t) => {
   const { app, logger, engine, lines } = await fixture(t);
-  assert.deepEqual(resultOf(await call(app, 'GET', '/admin/log-level', undefined, ADMIN)), { level: 'info', modules: { engine: { level: 'info', override: false } } });
+  assert.deepEqual(resultOf(await call(app, 'GET', '/admin/log-level', undefined, ADMIN)), { level: 'info', modules: { engine: { level: 'info', override: false }, http: { level: 'info', override: false } } });
 
   engine.debug('before');
   const changed = resultOf(await call(app, 'PUT', '/admin/log-level', { level: 'debug' }, ADMIN));
-  assert.deepEqual(changed, { level: 'debug', modules: { engine: { level: 'debug', override: false } } });
+  assert.deepEqual(changed, { level: 'debug', modules: { engine: { level: 'debug', override: false }, http: { level: 'debug', override: false } } });
   assert.equal(logger.level, 'debug');
   engine.debug('after');
   assert.equal(lines.some((l) => l.msg === 'before'), false);
@@ -39,14 +39,14 @@ test('the log level changes at run time, for the process and for one module', as
   assert.deepEqual([audit?.from, audit?.to], ['info', 'debug']);
 
   // One module quieter than the rest; then back to following the process level.
-  assert.deepEqual(resultOf(await call(app, 'PUT', '/admin/log-level', { level: 'warn', module: 'engine' }, ADMIN)), { level: 'debug', modules: { engine: { level: 'warn', override: true } } });
+  assert.deepEqual(resultOf(await call(app, 'PUT', '/admin/log-level', { level: 'warn', module: 'engine' }, ADMIN)), { level: 'debug', modules: { engine: { level: 'warn', override: true }, http: { level: 'debug', override: false } } });
   engine.info('engine info hidden');
   logger.debug('root debug shown');
   assert.equal(lines.some((l) => l.msg === 'engine info hidden'), false);
   assert.equal(lines.some((l) => l.msg === 'root debug shown'), true);
   resultOf(await call(app, 'PUT', '/admin/log-level', { level: 'error' }, ADMIN));
   assert.equal(engine.level, 'warn', 'an override survives a process-level change');
-  assert.deepEqual(resultOf(await call(app, 'PUT', '/admin/log-level', { level: null, module: 'engine' }, ADMIN)), { level: 'error', modules: { engine: { level: 'error', override: false } } });
+  assert.deepEqual(resultOf(await call(app, 'PUT', '/admin/log-level', { level: null, module: 'engine' }, ADMIN)), { level: 'error', modules: { engine: { level: 'error', override: false }, http: { level: 'error', override: false } } });
   assert.equal(engine.level, 'error');
 });
 
@@ -56,7 +56,7 @@ test('bad bodies are refused, naming the field, and change nothing', async (t) =
     [{ level: 'verbose' }, 422, /level/],
     [{}, 422, /level/],
     [{ level: 'debug', extra: 1 }, 422, /extra/],
-    [{ level: 'debug', module: 'nope' }, 400, /module "nope" has no logger; known modules: engine/],
+    [{ level: 'debug', module: 'nope' }, 400, /module "nope" has no logger; known modules: engine, http/],
     [{ level: null }, 400, /level: null is only allowed with a module/],
   ];
   for (const [body, status, message] of cases) {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AuditLog, type AuditEntry } from '../../../src/security/audit/index.js';
 import { call, resultOf, startServer } from './helpers.js';
-import { runCli } from '../cli/cli-runner.js';
+import { runCli, runInProcess } from '../cli/cli-runner.js';
+import { createSecurityContext } from '../../../src/security/security-context.js';
 
 const FULL = 'audit-test-admin-key-0123456789';
 const READ = 'audit-test-read-key-0123456789';
@@ -145,6 +146,28 @@ test('admin actions name what they touched: the key made, rotated or revoked, it
   await audit.flush();
   const raw = readdirSync(dir).filter((n) => n.endsWith('.jsonl')).map((n) => readFileSync(join(dir, n), 'utf8')).join('');
   for (const secret of [created.key, rotated.key]) assert.ok(!raw.includes(secret), 'the keys themselves never reach the audit log');
+});
+
+test('keys made or revoked with the CLI in the data directory while the server runs are audited when the server notices them', async (t) => {
+  const dir = auditTempDir();
+  const audit = await AuditLog.open({ dir, fsyncBatchCount: 1000, fsyncIntervalMs: 60_000 });
+  const dataDir = mkdtempSync(join(tmpdir(), 'rv-audit-keys-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const security = await createSecurityContext({ apiKey: FULL, dataDir });
+  const { app } = await startServer(t, { authDisabled: false, security, audit });
+  closeLater(t, audit);
+
+  const created = await runInProcess(['keys', 'create', '--name', 'offline', '--role', 'reader', '--collections', 'docs*', '--data-dir', dataDir]);
+  assert.equal(created.code, 0, created.stderr);
+  const id = /rvk_([0-9a-f]{16})\./.exec(created.stdout)?.[1];
+  assert.ok(id !== undefined, created.stdout);
+  const page = await eventually(app, (p) => p.events.some((e) => e.action === 'keys.created'));
+  const event = page.events.find((e) => e.action === 'keys.created');
+  assert.deepEqual([event?.principal, event?.resource, event?.metadata.key_name, event?.metadata.roles, event?.metadata.collections], ['cli:keys-file', `/admin/keys/${id}`, 'offline', 'reader', 'docs*']);
+
+  assert.equal((await runInProcess(['keys', 'revoke', id, '--data-dir', dataDir])).code, 0);
+  const revoked = await eventually(app, (p) => p.events.some((e) => e.action === 'keys.revoked'));
+  assert.equal(revoked.events.find((e) => e.action === 'keys.revoked')?.resource, `/admin/keys/${id}`);
 });
 
 test('GET /audit/events answers 400 naming the parameter and its limit; it needs system:admin', async (t) => {
