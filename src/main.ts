@@ -204,7 +204,10 @@ export async function startRuVector(options: StartOptions): Promise<RunningRuVec
     audit = await auditLogFromConfig(config, { ...secretsOutbound, onError: (error) => auditLogger.error({ error: error.message }, 'audit batch not yet durable (retried)') });
     // [cluster] servers set: join the cluster; the routes then go through it (docs/cluster.md).
     // NATS credentials from [secrets]; the per-node breakers join `dependencies` (/ready, breaker gauge).
-    cluster = await startClusterFromConfig(config, db, engineLogger(logger, 'cluster'), { ...secretsOutbound, dependencies });
+    cluster = await startClusterFromConfig(config, db, engineLogger(logger, 'cluster'), {
+      ...secretsOutbound, dependencies,
+      ...(tracing === undefined ? {} : { traceRemote: (name, carrier, fn) => tracing.runJob(name, () => fn(), { carrier }) }),
+    });
     const serverOptions: ServerOptions = {
       host: config.service.host,
       port: config.service.port,

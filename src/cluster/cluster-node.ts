@@ -36,7 +36,7 @@ import { logSubject, MAX_COLLECTION_UPDATES, newCollectionUid, parseLocalCollect
 import { contextHeaders, FanOut, type RequestContext } from './fan-out.js';
 import { rankByRendezvous, shardOfPoint } from './hashing.js';
 import { SecuritySync } from './security-sync.js';
-import { ShardReplica } from './shard-replica.js';
+import { ShardReplica, type TraceRemote } from './shard-replica.js';
 import { chunkForSize, splitOperation } from './split-operation.js';
 import type { RpcOp, RpcRequest } from './rpc.js';
 import type { DependencyPolicies } from '../reliability/index.js';
@@ -98,7 +98,13 @@ export interface ClusterOptions {
   onFanOut?: (op: RpcOp, seconds: number, outcome: 'ok' | 'error') => void;
   onApplied?: (collection: string, shard: number, lag: number) => void;
   onReconnect?: () => void;
+  /**
+   * Runs a shard request that arrived with a W3C `traceparent` in a span of its own, child of
+   * the sender's (main.ts passes `Tracing.runJob` with the headers as carrier); absent: untraced.
+   */
+  traceRemote?: TraceRemote;
 }
+
 
 /** Metric observers attached after the start (the server's metrics exist only after the node joined). */
 export interface ClusterObservers {
@@ -531,6 +537,7 @@ export class ClusterNode {
         const replica = new ShardReplica(meta, shard, {
           nodeId: this.nodeId, db: this.db, nc: this.nc, js: this.js, jsm: this.jsm, log: this.log,
           snapshots: () => this.snapshots(),
+          ...(this.options.traceRemote === undefined ? {} : { traceRemote: this.options.traceRemote }),
           onApplied: (r) => this.options.onApplied?.(r.meta.name, r.shard, Math.max(0, r.streamLastSeq - r.applied)),
         });
         const hostsAlready = this.db.hasCollection(replica.localName);

@@ -82,6 +82,8 @@ export interface StartClusterOptions extends SecretProviderOutbound {
   /** Default: the `[secrets]` provider over process.env. */
   secrets?: SecretProvider;
   listenUrl?: string;
+  /** Traces shard requests under the sender's span (main.ts: Tracing.runJob); absent: untraced. */
+  traceRemote?: ClusterOptions['traceRemote'];
 }
 
 /** Starts the node's cluster membership when configured; undefined otherwise. */
@@ -92,6 +94,7 @@ export async function startClusterFromConfig(config: RuVectorConfig, db: Databas
   return ClusterNode.start(db, {
     ...clusterOptions, ...credentials, logger,
     ...(options.dependencies === undefined ? {} : { dependencies: options.dependencies }),
+    ...(options.traceRemote === undefined ? {} : { traceRemote: options.traceRemote }),
   });
 }
 

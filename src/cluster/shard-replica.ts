@@ -27,6 +27,9 @@ import type { PointId } from '../core/types.js';
 import { localCollectionName, logSubject, rpcSubject, snapshotObjectName, streamName, type CollectionMeta } from './collection-meta.js';
 import { decodeJson, encodeJson, errorReply, type RpcRequest, type RpcReply } from './rpc.js';
 
+/** Runs `fn` in a span named `name`, child of the trace in `carrier` (W3C headers); see ClusterOptions.traceRemote. */
+export type TraceRemote = <T>(name: string, carrier: Record<string, string>, fn: () => Promise<T>) => Promise<T>;
+
 export interface ReplicaContext {
   nodeId: string;
   db: Database;
@@ -37,6 +40,8 @@ export interface ReplicaContext {
   log: EngineLogger;
   /** Called after every applied message (metrics, lag). */
   onApplied?: (replica: ShardReplica) => void;
+  /** Runs a traced request in a span, child of the sender's (ClusterOptions.traceRemote). */
+  traceRemote?: TraceRemote;
 }
 
 interface Waiter {
@@ -280,16 +285,25 @@ export class ShardReplica {
 
   private async answer(msg: Msg): Promise<void> {
     const started = performance.now();
-    let reply: RpcReply;
-    try {
-      const request = decodeJson<RpcRequest>(msg.data);
-      if (request.after !== undefined && request.after > this.applied) await this.waitApplied(request.after, Math.max(1, request.waitMs ?? 0));
-      reply = { node: this.ctx.nodeId, applied: this.applied, result: this.execute(request) };
-    } catch (error) {
-      reply = { node: this.ctx.nodeId, applied: this.applied, ...errorReply(error) };
-    }
-    const h = natsHeaders();
     const correlation = msg.headers?.get('x-correlation-id');
+    const traceparent = msg.headers?.get('traceparent');
+    const serve = async (): Promise<RpcReply> => {
+      try {
+        const request = decodeJson<RpcRequest>(msg.data);
+        if (request.after !== undefined && request.after > this.applied) await this.waitApplied(request.after, Math.max(1, request.waitMs ?? 0));
+        return { node: this.ctx.nodeId, applied: this.applied, result: this.execute(request) };
+      } catch (error) {
+        return { node: this.ctx.nodeId, applied: this.applied, ...errorReply(error) };
+      }
+    };
+    // Traced when the sender's request was: a span under the receiving node's request span.
+    const reply = this.ctx.traceRemote === undefined || traceparent === undefined || traceparent === '' ? await serve()
+      : await this.ctx.traceRemote(`ruvector.shard.${this.stream}`, {
+        traceparent,
+        ...(msg.headers?.get('tracestate') ? { tracestate: msg.headers.get('tracestate') } : {}),
+        ...(correlation ? { 'x-correlation-id': correlation } : {}),
+      }, serve);
+    const h = natsHeaders();
     if (correlation !== undefined && correlation !== '') h.set('x-correlation-id', correlation);
     h.set('x-ruvector-served-ms', (performance.now() - started).toFixed(3));
     msg.respond(encodeJson(reply), { headers: h });

@@ -15,6 +15,7 @@ import { formatToken, parseToken, type ClusterNode, type ClusterWriter, type Req
 import { RvError } from '../../errors.js';
 import { checkUpdateMode, rejectUnsupported, writeOptionsOf } from '../compat.js';
 import { ok } from '../envelope.js';
+import { propagationHeaders } from '../../observability/index.js';
 import { mayReadCollection } from '../auth.js';
 import { collectionInfoOf } from '../collection-info.js';
 import { checkBatchSize, legacyRecommendBody, legacySearchBody } from './search.js';
@@ -33,12 +34,14 @@ interface BatchBody { searches: Body[] }
 export const WRITE_TOKEN_HEADER = 'x-ruvector-write-token';
 export const READ_AFTER_HEADER = 'x-ruvector-read-after';
 
+/**
+ * What travels with the shard requests: the correlation id, and the trace context of this
+ * node's request span (its traceparent, so the replicas' spans are its children, not the
+ * client's; sampled or not as the request is).
+ */
 function contextOf(request: FastifyRequest): RequestContext {
-  const header = (name: string): string | undefined => {
-    const value = request.headers[name];
-    return typeof value === 'string' && value.length > 0 && value.length <= 512 ? value : undefined;
-  };
-  return { correlationId: request.id, traceparent: header('traceparent'), tracestate: header('tracestate') };
+  const carried = propagationHeaders();
+  return { correlationId: request.id, traceparent: carried.traceparent, tracestate: carried.tracestate };
 }
 
 function readAfterOf(request: FastifyRequest): Map<number, number> | undefined {

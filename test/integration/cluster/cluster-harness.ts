@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ClusterNode, feedClusterMetrics, type ClusterOptions } from '../../../src/cluster/index.js';
 import { Database } from '../../../src/engine/index.js';
 import { DependencyPolicies } from '../../../src/reliability/index.js';
+import type { Tracing } from '../../../src/observability/index.js';
 import { createServer, type RuVectorServer } from '../../../src/server/index.js';
 import { createSecurityContext } from '../../../src/security/security-context.js';
 import { NatsCluster } from '../../helpers/nats-cluster.js';
@@ -37,18 +38,23 @@ export interface NodeAuth {
  * Starts a node; with `auth`, authentication is on, stored keys and roles live in the node's
  * data directory and are replicated through the cluster (as src/main.ts wires them).
  */
-export async function startNode(nats: NatsCluster, id: string, extra: Partial<ClusterOptions> = {}, dir?: string, auth?: NodeAuth): Promise<TestNode> {
+export async function startNode(nats: NatsCluster, id: string, extra: Partial<ClusterOptions> = {}, dir?: string, auth?: NodeAuth, tracing?: Tracing): Promise<TestNode> {
   const dataDir = dir ?? await mkdtemp(join(tmpdir(), `rv-node-${id}-`));
   const db = await Database.open({ path: dataDir });
   // RV_CLUSTER_DEBUG=<file> appends the nodes' cluster log (info and above) to that file.
   const logger = process.env.RV_CLUSTER_DEBUG === undefined ? undefined
     : (level: string, message: string, fields?: Record<string, unknown>): void => { if (level !== 'debug') appendFileSync(process.env.RV_CLUSTER_DEBUG as string, `[${id}] ${level} ${message} ${JSON.stringify(fields ?? {})}\n`); };
   const dependencies = new DependencyPolicies();
-  const cluster = await ClusterNode.start(db, { servers: nats.urls, nodeId: id, heartbeatMs: 500, nodeTtlMs: 3000, requestTimeoutMs: 3000, dependencies, ...(logger === undefined ? {} : { logger }), ...extra });
+  const cluster = await ClusterNode.start(db, {
+    servers: nats.urls, nodeId: id, heartbeatMs: 500, nodeTtlMs: 3000, requestTimeoutMs: 3000, dependencies, ...(logger === undefined ? {} : { logger }),
+    // As src/main.ts wires it: shard requests traced under the sender's span.
+    ...(tracing === undefined ? {} : { traceRemote: <T>(name: string, carrier: Record<string, string>, fn: () => Promise<T>) => tracing.runJob(name, () => fn(), { carrier }) }),
+    ...extra,
+  });
   const security = auth === undefined ? undefined : await createSecurityContext({ apiKey: auth.adminKey, dataDir });
   if (security !== undefined) await cluster.replicateSecurity(security.keyStore, security.roles);
   const server = await createServer(db, {
-    host: '127.0.0.1', port: 0, logger: false, version: 'test', cluster, dependencies,
+    host: '127.0.0.1', port: 0, logger: false, version: 'test', cluster, dependencies, ...(tracing === undefined ? {} : { tracing }),
     ...(security === undefined ? { authDisabled: true } : { security }),
   });
   dependencies.observe((name, state) => server.operationalMetrics.setCircuitBreakerState(name, state));

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect } from 'nats';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { Tracing } from '../../../src/observability/index.js';
 import { streamName } from '../../../src/cluster/collection-meta.js';
 import { Database } from '../../../src/engine/index.js';
 import { executeQuery } from '../../../src/server/query/execute-query.js';
@@ -32,11 +34,15 @@ describe('cluster: collections, search and read-your-writes across nodes', { tim
   let nats: NatsCluster;
   const nodes: TestNode[] = [];
   const dirs: string[] = [];
+  // One tracing pipeline for the three in-process nodes (ratio 0: only requests that arrive
+  // sampled are recorded), so a request's spans on every node land in one exporter.
+  const spans = new InMemorySpanExporter();
+  const tracing = new Tracing({ exporter: spans, sampleRatio: 0 });
 
   before(async () => {
     nats = await NatsCluster.start();
     for (const id of ['a', 'b', 'c']) {
-      const node = await startNode(nats, id);
+      const node = await startNode(nats, id, {}, undefined, undefined, tracing);
       nodes.push(node);
       dirs.push(node.dir);
     }
@@ -45,6 +51,7 @@ describe('cluster: collections, search and read-your-writes across nodes', { tim
 
   after(async () => {
     for (const node of nodes) await node.close().catch(() => undefined);
+    await tracing.shutdown();
     await nats?.stop();
     for (const dir of dirs) await removeDir(dir);
   });
@@ -301,6 +308,29 @@ describe('cluster: collections, search and read-your-writes across nodes', { tim
     }
     assert.deepEqual(((await c.call('POST', '/collections/tuned/points/search', query, after)).body.result as { id: number }[]).map((p) => p.id), before.map((p) => p.id), 'the same answers after the move');
     assert.deepEqual((await a.call('POST', '/collections/tuned/points/count', {}, after)).body.result, { count: 60 });
+  });
+
+  test('tracing: a sampled search continues the caller\'s trace; each shard request is a span under the receiving node\'s request span, on the node that served it', async () => {
+    const [a] = nodes;
+    spans.reset();
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await a.call('POST', '/collections/docs/points/search', { vector: Array(DIM).fill(0.5), limit: 3 }, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    const finished = await waitFor('the shard spans', () => {
+      const all = spans.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+      return all.filter((s) => s.name.startsWith('ruvector.shard.')).length >= 3 ? all : undefined;
+    });
+    const server = finished.find((s) => s.name.startsWith('POST '));
+    assert.ok(server !== undefined, finished.map((s) => s.name).join(', '));
+    assert.equal(server.parentSpanContext?.spanId, '00f067aa0ba902b7', 'the server span continues the caller\'s');
+    const shardSpans = finished.filter((s) => s.name.startsWith('ruvector.shard.'));
+    assert.equal(new Set(shardSpans.map((s) => s.name)).size, 3, 'one span per shard (3 shards)');
+    for (const shard of shardSpans) assert.equal(shard.parentSpanContext?.spanId, server.spanContext().spanId, `${shard.name} is a child of the request span`);
+    // An unsampled request records nothing anywhere.
+    spans.reset();
+    await a.call('POST', '/collections/docs/points/search', { vector: Array(DIM).fill(0.5), limit: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(spans.getFinishedSpans().map((s) => s.name), []);
   });
 
   test('metrics: fan-out durations per operation; the per-node breakers in the breaker gauge and /ready', async () => {
