@@ -120,6 +120,30 @@ test('an incremental taken while nothing was written does not end the replay: th
     { code: 'RV_BACKUP_INVALID', message: /before --to-time .*cannot show the state at that time/ });
 });
 
+test('a backup that fails part-way is never listed and leaves no parts behind; the next one succeeds', async (t) => {
+  const { root, db, target } = await setup(t);
+  await writeRound(db, 'docs', 0);
+  // The target fails the third upload (a shard part, after others went up).
+  let puts = 0;
+  const failing = {
+    ...target,
+    description: target.description,
+    put: async (key: string, body: Uint8Array, signal?: AbortSignal) => {
+      puts += 1;
+      if (puts === 3) throw new Error('injected: the connection dropped mid-backup');
+      return target.put(key, body, signal);
+    },
+    get: target.get.bind(target), list: target.list.bind(target), delete: target.delete.bind(target), close: target.close.bind(target),
+  };
+  await assert.rejects(createBackup({ db, target: failing, type: 'full' }), /injected/);
+  assert.ok(puts >= 3, 'parts were uploaded before the failure');
+  assert.deepEqual(await listBackups(target), [], 'no backup listed');
+  assert.deepEqual(await target.list(''), [], 'the parts uploaded before the failure were removed');
+  const full = await createBackup({ db, target, type: 'full' });
+  assert.deepEqual((await listBackups(target)).map((l) => (l.ok ? l.manifest.id : l.id)), [full.id]);
+  void root;
+});
+
 test('a flipped byte, a missing part and an out-of-order chain are each named, and nothing is written', async (t) => {
   const { root, db, target } = await setup(t);
   await writeRound(db, 'docs', 0);

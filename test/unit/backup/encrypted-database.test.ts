@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Database } from '../../../src/index.js';
@@ -20,11 +21,31 @@ test('an encrypted-at-rest database backs up and restores with the same master k
   t.after(() => db.close());
   await db.createCollection('docs', { vectors: { size: 4, distance: 'Euclid' } });
   await writeRound(db, 'docs', 0);
+  const MARKER = 'sealed-backup-marker-5f1e9a';
+  const VECTOR = [0.123456789, -7.25, 3.5, 11.0625];
+  await db.collection('docs').upsert({ points: [{ id: 999, vector: VECTOR, payload: { note: MARKER } }] });
   const target = openBackupTarget(pathToFileURL(join(root, 'backups')).href);
   const envelope = keyring.purposeEnvelope('backup');
   await createBackup({ db, target, type: 'full', envelope });
   await writeRound(db, 'docs', 1);
+  await db.collection('docs').upsert({ points: [{ id: 1000, vector: VECTOR, payload: { note: `${MARKER}-late` } }] });
   const inc = await createBackup({ db, target, type: 'incremental', envelope });
+
+  // No plaintext in any backup file: neither the payload string nor the vector's bytes, raw or
+  // after gunzip (a part that merely compressed would inflate).
+  const needles = [Buffer.from(MARKER), Buffer.from(new Float32Array(VECTOR).buffer)];
+  const files = (await readdir(join(root, 'backups'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  assert.ok(files.length >= 4, `${files.length} backup files scanned`);
+  for (const entry of files) {
+    const path = join(entry.parentPath, entry.name);
+    const raw = await readFile(path);
+    let inflated: Buffer | undefined;
+    try { inflated = gunzipSync(raw); } catch { inflated = undefined; }
+    for (const bytes of [raw, inflated]) {
+      if (bytes === undefined) continue;
+      for (const needle of needles) assert.equal(bytes.indexOf(needle), -1, `plaintext found in ${path}`);
+    }
+  }
 
   const restoredDir = join(root, 'restored');
   await restoreBackup({ target, id: inc.id, dataDir: restoredDir, envelope, database: { sealing: keyring } });
