@@ -116,10 +116,33 @@ export class SecuritySync {
       },
     });
     this.stopWatch = () => watcher.stop();
+    // Kept alive for the node's life: a watch that dies with NATS ("unable to recreate ordered
+    // consumer") is opened again after a pause; its replay re-delivers every record (merging a
+    // key record is idempotent; a role takes the bucket's latest). Never rejects.
     this.watching = (async () => {
-      for await (const entry of watcher) {
-        if (initialPhase) pending.push(entry);
-        else void apply([entry]);
+      let current: AsyncIterable<KvEntry> | Iterable<KvEntry> = watcher;
+      for (let attempt = 0; !this.closed; attempt++) {
+        try {
+          for await (const entry of current) {
+            attempt = 0;
+            if (initialPhase) pending.push(entry);
+            else void apply([entry]);
+          }
+        } catch (error) {
+          if (this.closed) return;
+          this.log('warn', 'the keys and roles watch stopped; opening it again', { error: (error as Error).message });
+        }
+        if (this.closed) return;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 10_000)));
+        if (this.closed) return;
+        try {
+          const next = await this.kv.watch({ key: 'auth.>' });
+          this.stopWatch = () => next.stop();
+          current = next;
+        } catch (error) {
+          this.log('warn', 'opening the keys and roles watch failed; retrying', { error: (error as Error).message });
+          current = [];
+        }
       }
     })();
     await initial;
