@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { NatsCluster, waitFor } from '../../helpers/nats-cluster.js';
 import { localCollectionName } from '../../../src/cluster/collection-meta.js';
+import { rankByRendezvous } from '../../../src/cluster/index.js';
 import { removeDir, startNode, type TestNode } from './cluster-harness.js';
 
 const DIM = 4;
@@ -112,29 +113,34 @@ describe('cluster: a fourth node joins from snapshot + tail; a leaving node\'s r
     assert.equal((await a.call('PUT', '/collections/gap', { vectors: { size: DIM, distance: 'Euclid' }, shard_number: 1, replication_factor: 4 })).status, 200);
     assert.equal((await a.call('PUT', '/collections/gap/points?wait=true', { points: Array.from({ length: 20 }, (_, i) => point(i + 1)) })).status, 200);
     await waitFor('all four nodes serving the shard, caught up', () => (nodes.every((n) => n.cluster.localReplicas().some((r) => r.collection === 'gap' && r.serving && r.lag === 0 && r.applied > 0)) ? true : undefined), 60000);
-    // The node that will be away, and the node that takes snapshots on its own: d, restarted
-    // with a snapshot every 25 applied operations (the others take none).
+    // The node that will be away, and the node that takes the shard's snapshots on its own: one
+    // snapshot writer per shard, the first serving node by rendezvous; restarted with a snapshot
+    // every 25 applied operations (the others take none).
     const away = nodes[2];
     const appliedBefore = away.cluster.localReplicas().find((r) => r.collection === 'gap')!.applied;
     await away.close();
-    const d = nodes[3];
-    await d.close();
-    const snapshotting = await startNode(nats, 'd', { streamRetainOps: 0, snapshotEveryOps: 25 }, d.dir);
-    nodes[3] = snapshotting;
+    const uid = a.cluster.resolve('gap').uid;
+    const writerId = rankByRendezvous(`${uid}/0`, nodes.filter((n) => n !== away).map((n) => n.id))[0];
+    const writerIndex = nodes.findIndex((n) => n.id === writerId);
+    const writer = nodes[writerIndex];
+    await writer.close();
+    nodes[writerIndex] = await startNode(nats, writer.id, { streamRetainOps: 0, snapshotEveryOps: 25 }, writer.dir);
+    const entry = nodes.find((n) => n !== away && n.id !== writerId)!;
+    await waitFor('the restarted writer serving the shard again', () => (nodes[writerIndex].cluster.localReplicas().some((r) => r.collection === 'gap' && r.serving) ? true : undefined), 60000);
     for (let i = 0; i < 30; i++) {
-      const written = await a.call('PUT', '/collections/gap/points?wait=true', { points: [point(100 + 2 * i), point(101 + 2 * i)] });
+      const written = await entry.call('PUT', '/collections/gap/points?wait=true', { points: [point(100 + 2 * i), point(101 + 2 * i)] });
       assert.equal(written.status, 200, JSON.stringify(written.body));
     }
     const firstSeq = await waitFor('the stream truncated behind an automatic snapshot, past the away node', async () => {
-      const info = await a.cluster.collectionCluster('gap');
+      const info = await entry.cluster.collectionCluster('gap');
       return info.shards[0].firstSeq > appliedBefore + 1 ? info.shards[0].firstSeq : undefined;
     }, 60000);
     const returned = await startNode(nats, away.id, { streamRetainOps: 0, snapshotEveryOps: 0 }, away.dir);
     nodes[2] = returned;
-    const local = localCollectionName(a.cluster.resolve('gap').uid, 0);
+    const local = localCollectionName(uid, 0);
     await waitFor('the returned node serving the shard with every point (snapshot, then tail)', () => (
       returned.cluster.localReplicas().some((r) => r.collection === 'gap' && r.serving && r.lag === 0)
       && returned.db.hasCollection(local) && returned.db.collection(local).count({}).count === 80 ? true : undefined), 60000);
-    process.stdout.write(`# gap repair: ${away.id} was at op ${appliedBefore}, the stream starts at ${firstSeq} after d's automatic snapshot; restored from the snapshot and caught up\n`);
+    process.stdout.write(`# gap repair: ${away.id} was at op ${appliedBefore}, the stream starts at ${firstSeq} after ${writerId}'s automatic snapshot; restored from the snapshot and caught up\n`);
   });
 });
