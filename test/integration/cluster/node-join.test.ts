@@ -90,7 +90,8 @@ describe('cluster: a fourth node joins from snapshot + tail; a leaving node\'s r
     process.stdout.write(`# node leave: ${standIn.id} took over ${leaving.id}'s replica ${Date.now() - leftAt} ms after ${leaving.id} left\n`);
     const local = localCollectionName(a.cluster.resolve('moved').uid, 0);
     await waitFor('the stand-in holds every point', () => (standIn.db.hasCollection(local) && standIn.db.collection(local).count({}).count === 100 ? true : undefined), 30000);
-    assert.equal(hosts(others, 'moved').length, 2, 'two copies again');
+    // Two copies again (a third may serve for a moment while the placement settles: surplus copies go after a grace period).
+    await waitFor('two copies again', () => (hosts(others, 'moved').length === 2 ? true : undefined), 30000);
     const metrics = String((await standIn.server.app.inject({ method: 'GET', url: '/metrics' })).body);
     assert.ok(Number(/^ruvector_cluster_shard_reassignments_total (\S+)$/m.exec(metrics)?.[1] ?? 0) >= 1, 'the stand-in counted the reassignment');
     const count = await a.call('POST', '/collections/moved/points/count', { exact: true });
@@ -101,7 +102,7 @@ describe('cluster: a fourth node joins from snapshot + tail; a leaving node\'s r
     nodes[nodes.indexOf(leaving)] = returned;
     await waitFor('the returned node serving the shard again', () => (hosts([returned], 'moved').length === 1 ? true : undefined), 60000);
     await waitFor('the stand-in to drop its surplus copy', () => (hosts([standIn], 'moved').length === 0 ? true : undefined), 60000);
-    assert.equal(hosts(nodes, 'moved').length, 2, 'back to replication_factor copies');
+    await waitFor('back to replication_factor copies', () => (hosts(nodes, 'moved').length === 2 ? true : undefined), 30000);
     assert.equal(standIn.db.hasCollection(local), false, 'the surplus local collection is deleted');
     assert.deepEqual((await a.call('POST', '/collections/moved/points/count', { exact: true })).body.result, { count: 100 });
     assert.equal(returned.db.collection(local).count({}).count, 100);
