@@ -19,6 +19,25 @@ async function createKey(app: Parameters<typeof call>[0], body: Record<string, u
   return created.key;
 }
 
+/**
+ * Every route declares a permission, and a key whose role grants nothing beyond health is
+ * refused (403) on every route that is not public or health. Returns how many were checked.
+ */
+async function refusedEverywhere(app: Parameters<typeof call>[0], routes: readonly { method: string; url: string; permission?: string }[]): Promise<number> {
+  assert.deepEqual(routes.filter((r) => r.permission === undefined).map((r) => `${r.method} ${r.url}`), [], 'routes without a declared permission');
+  resultOf(await call(app, 'PUT', '/admin/roles/nothing', { grants: [{ permission: 'system:health' }] }, { 'api-key': ADMIN }));
+  const powerless = await createKey(app, { name: 'powerless', role: 'nothing' });
+  let checked = 0;
+  for (const route of routes) {
+    if (route.permission === 'public' || route.permission === 'system:health') continue;
+    const url = route.url.replace(/:([a-z_]+)/g, (_m, param: string) => (param === 'id' ? '0123456789abcdef' : 'x'));
+    const response = await call(app, route.method, url, ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined, { 'api-key': powerless });
+    assert.equal(response.statusCode, 403, `${route.method} ${route.url} → ${response.statusCode} ${response.body.slice(0, 120)}`);
+    checked++;
+  }
+  return checked;
+}
+
 test('every route declares a permission; a credential without grants is refused on every non-public route', async (t) => {
   // With the optional route groups on too (audit trail, backups), so their routes are walked.
   const defer = deferrer(t);
@@ -35,20 +54,7 @@ test('every route declares a permission; a credential without grants is refused 
   const routes = full.routes();
   assert.ok(routes.length > 60, `route table walked (${routes.length} routes)`);
   t.diagnostic(`${routes.length} routes walked`);
-  const undeclared = routes.filter((r) => r.permission === undefined).map((r) => `${r.method} ${r.url}`);
-  assert.deepEqual(undeclared, [], 'routes without a declared permission');
-
-  resultOf(await call(full.app, 'PUT', '/admin/roles/nothing', { grants: [{ permission: 'system:health' }] }, { 'api-key': ADMIN }));
-  const powerless = await createKey(full.app, { name: 'powerless', role: 'nothing' });
-  let checked = 0;
-  for (const route of routes) {
-    if (route.permission === 'public' || route.permission === 'system:health') continue;
-    const url = route.url.replace(/:([a-z_]+)/g, (_m, param: string) => (param === 'id' ? '0123456789abcdef' : 'x'));
-    const response = await call(full.app, route.method, url, ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined, { 'api-key': powerless });
-    assert.equal(response.statusCode, 403, `${route.method} ${route.url} → ${response.statusCode} ${response.body.slice(0, 120)}`);
-    checked++;
-  }
-  assert.ok(checked > 40);
+  assert.ok(await refusedEverywhere(full.app, routes) > 40);
 });
 
 test('cluster mode: every route declares a permission, a key without grants is refused on each, and listings filter by scope', async (t) => {
@@ -71,17 +77,7 @@ test('cluster mode: every route declares a permission, a key without grants is r
   await server.app.ready();
   const routes = server.routes();
   assert.ok(routes.some((r) => r.url === '/collections/:collection_name/cluster') && routes.some((r) => r.url === '/collections/:collection_name/snapshots'), 'cluster-mode routes registered');
-  assert.deepEqual(routes.filter((r) => r.permission === undefined).map((r) => `${r.method} ${r.url}`), [], 'routes without a declared permission');
-  resultOf(await call(server.app, 'PUT', '/admin/roles/nothing', { grants: [{ permission: 'system:health' }] }, { 'api-key': ADMIN }));
-  const powerless = await createKey(server.app, { name: 'powerless', role: 'nothing' });
-  let checked = 0;
-  for (const route of routes) {
-    if (route.permission === 'public' || route.permission === 'system:health') continue;
-    const url = route.url.replace(/:([a-z_]+)/g, (_m, param: string) => (param === 'id' ? '0123456789abcdef' : 'x'));
-    const response = await call(server.app, route.method, url, ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined, { 'api-key': powerless });
-    assert.equal(response.statusCode, 403, `${route.method} ${route.url} → ${response.statusCode} ${response.body.slice(0, 120)}`);
-    checked++;
-  }
+  const checked = await refusedEverywhere(server.app, routes);
   assert.ok(checked > 30, `${checked} routes refused`);
   const scoped = { 'api-key': await createKey(server.app, { name: 's', role: 'reader', collections: ['docs*'] }) };
   const listed = resultOf(await call(server.app, 'GET', '/collections', undefined, scoped)) as { collections: { name: string }[] };
