@@ -22,7 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  connect, DiscardPolicy, RetentionPolicy, StorageType, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type KV, type KvEntry,
+  connect, DiscardPolicy, RetentionPolicy, StorageType, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type KV,
   type NatsConnection, type ObjectStore,
 } from 'nats';
 import { RvError, isRvError } from '../errors.js';
@@ -37,6 +37,7 @@ import { contextHeaders, FanOut, type RequestContext } from './fan-out.js';
 import { rankByRendezvous, shardOfPoint } from './hashing.js';
 import { SecuritySync } from './security-sync.js';
 import { ShardReplica, type TraceRemote } from './shard-replica.js';
+import { keepWatching } from './kept-watch.js';
 import { chunkForSize, splitOperation } from './split-operation.js';
 import type { RpcOp, RpcRequest } from './rpc.js';
 import type { DependencyPolicies } from '../reliability/index.js';
@@ -404,44 +405,11 @@ export class ClusterNode {
 
   // ------------------------------------------------------------------ metadata and membership
 
-  /**
-   * Keeps a bucket watch alive for the node's life: `watcher` is consumed with `onEntry`; when it
-   * dies (NATS away for longer than the client's ordered consumer can recover: "unable to
-   * recreate ordered consumer"), it is opened again after a pause (0.5 s doubling to 10 s) and
-   * its replay delivers every key's latest entry again (delete markers included; the handlers
-   * are idempotent). The returned promise never rejects and ends when the node closes.
-   */
-  private keepWatching(label: string, watcher: AsyncIterable<KvEntry>, reopen: () => Promise<AsyncIterable<KvEntry>>, onEntry: (entry: KvEntry) => void): Promise<void> {
-    return (async () => {
-      let current: AsyncIterable<KvEntry> | Iterable<KvEntry> = watcher;
-      for (let attempt = 0; !this.closed; attempt++) {
-        try {
-          for await (const entry of current) {
-            attempt = 0;
-            onEntry(entry);
-          }
-        } catch (error) {
-          if (this.closed) return;
-          this.log('warn', `the ${label} watch stopped; opening it again`, { error: (error as Error).message });
-        }
-        if (this.closed) return;
-        await sleep(Math.min(500 * 2 ** attempt, 10_000));
-        if (this.closed) return;
-        try {
-          current = await reopen();
-        } catch (error) {
-          this.log('warn', `opening the ${label} watch failed; retrying`, { error: (error as Error).message });
-          current = []; // nothing to read: retry after the next pause
-        }
-      }
-    })();
-  }
-
   private async watchMeta(): Promise<void> {
     const watcher = await this.meta.watch();
     let initialDone!: () => void;
     const initial = new Promise<void>((r) => { initialDone = r; });
-    const pending = this.keepWatching('metadata', watcher, () => this.meta.watch(), (entry) => {
+    const pending = keepWatching({ label: 'metadata', watcher, reopen: () => this.meta.watch(), isClosed: () => this.closed, log: this.log, onEntry: (entry) => {
       if (entry.key === ALIASES_KEY) {
         this.aliases = entry.operation === 'PUT' && entry.value.length > 0 ? entry.json<Record<string, string>>() : {};
       } else if (entry.key.startsWith(COLLECTION_PREFIX)) {
@@ -455,7 +423,7 @@ export class ClusterNode {
         if (entry.delta === 0) this.reconcile();
       }
       if (entry.delta === 0) initialDone();
-    });
+    } });
     this.background.push(pending);
     const status = await this.meta.status();
     if (status.values === 0) initialDone();
@@ -496,14 +464,14 @@ export class ClusterNode {
     const watcher = await this.members.watch();
     let initialDone!: () => void;
     const initial = new Promise<void>((r) => { initialDone = r; });
-    const pending = this.keepWatching('membership', watcher, () => this.members.watch(), (entry) => {
+    const pending = keepWatching({ label: 'membership', watcher, reopen: () => this.members.watch(), isClosed: () => this.closed, log: this.log, onEntry: (entry) => {
       const id = entry.key.slice('nodes.'.length);
       const known = this.nodes.has(id);
       if (entry.operation === 'PUT' && entry.value.length > 0) this.nodes.set(id, entry.json<Heartbeat>());
       else this.nodes.delete(id);
       if (!known && entry.delta === 0) this.reconcile();
       if (entry.delta === 0) initialDone();
-    });
+    } });
     this.background.push(pending);
     await initial;
   }

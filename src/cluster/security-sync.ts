@@ -20,11 +20,10 @@ import { sameKeyRecord, type KeyStore, type StoredKey } from '../security/keys/k
 import type { RoleRegistry } from '../security/rbac/role-registry.js';
 import type { Role } from '../security/rbac/role.js';
 import type { EngineLogger } from '../engine/index.js';
+import { keepWatching } from './kept-watch.js';
 
 const KEY_PREFIX = 'auth.keys.';
 const ROLE_PREFIX = 'auth.roles.';
-/** How often the keys file is checked for changes made by the CLI. */
-const FILE_CHECK_MS = 2000;
 
 export class SecuritySync {
   private closed = false;
@@ -34,7 +33,7 @@ export class SecuritySync {
   private watching: Promise<void> = Promise.resolve();
   /** Replicated entries are applied one batch at a time, in the bucket's order. */
   private applying: Promise<void> = Promise.resolve();
-  private fileCheck: NodeJS.Timeout | undefined;
+  private stopFileWatch: (() => void) | undefined;
 
   private constructor(
     private readonly kv: KV,
@@ -116,35 +115,20 @@ export class SecuritySync {
       },
     });
     this.stopWatch = () => watcher.stop();
-    // Kept alive for the node's life: a watch that dies with NATS ("unable to recreate ordered
-    // consumer") is opened again after a pause; its replay re-delivers every record (merging a
-    // key record is idempotent; a role takes the bucket's latest). Never rejects.
-    this.watching = (async () => {
-      let current: AsyncIterable<KvEntry> | Iterable<KvEntry> = watcher;
-      for (let attempt = 0; !this.closed; attempt++) {
-        try {
-          for await (const entry of current) {
-            attempt = 0;
-            if (initialPhase) pending.push(entry);
-            else void apply([entry]);
-          }
-        } catch (error) {
-          if (this.closed) return;
-          this.log('warn', 'the keys and roles watch stopped; opening it again', { error: (error as Error).message });
-        }
-        if (this.closed) return;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 10_000)));
-        if (this.closed) return;
-        try {
-          const next = await this.kv.watch({ key: 'auth.>' });
-          this.stopWatch = () => next.stop();
-          current = next;
-        } catch (error) {
-          this.log('warn', 'opening the keys and roles watch failed; retrying', { error: (error as Error).message });
-          current = [];
-        }
-      }
-    })();
+    // Kept alive for the node's life (kept-watch.ts): its replay re-delivers every record
+    // (merging a key record is idempotent; a role takes the bucket's latest).
+    this.watching = keepWatching({
+      label: 'keys and roles', watcher, isClosed: () => this.closed, log: this.log,
+      reopen: async () => {
+        const next = await this.kv.watch({ key: 'auth.>' });
+        this.stopWatch = () => next.stop();
+        return next;
+      },
+      onEntry: (entry) => {
+        if (initialPhase) pending.push(entry);
+        else void apply([entry]);
+      },
+    });
     await initial;
     // What this node has and the bucket lacks (made before it joined, or while it was away);
     // published in the background (a start never waits on NATS for it).
@@ -154,8 +138,7 @@ export class SecuritySync {
     const pendingNames = new Set(unpublished.map(([name]) => name));
     for (const role of this.roles.managedRoles()) if (!seenRoles.has(role.name) && !pendingNames.has(role.name)) this.enqueue(() => this.publishRole(role.name, role));
     // A key changed by the CLI in the data directory reaches the cluster without waiting for a request to present a stored key.
-    this.fileCheck = setInterval(() => { void this.keys.checkFile().catch((error: unknown) => this.log('warn', 'checking the API keys file failed', { error: (error as Error).message })); }, FILE_CHECK_MS);
-    this.fileCheck.unref();
+    this.stopFileWatch = this.keys.watchFile((error) => this.log('warn', 'checking the API keys file failed', { error: error.message }));
   }
 
   private async applyEntries(entries: KvEntry[], seenKeys: Set<string>, seenRoles: Set<string>): Promise<void> {
@@ -183,7 +166,7 @@ export class SecuritySync {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.fileCheck !== undefined) clearInterval(this.fileCheck);
+    this.stopFileWatch?.();
     await this.publishing;
     this.stopWatch?.();
     await this.watching.catch(() => undefined);

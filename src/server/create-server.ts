@@ -143,9 +143,6 @@ export const DEFAULT_RATE_LIMITS: RateLimitOptions = { windowSeconds: 1, perIp: 
 
 /** Default largest JSON body (Qdrant's default too). */
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
-/** How often the keys file is checked for changes made outside the process (with the audit trail on). */
-const KEYS_FILE_CHECK_MS = 2000;
-
 /** Default largest snapshot upload. */
 export const DEFAULT_SNAPSHOT_UPLOAD_LIMIT_BYTES = 16 * 1024 * 1024 * 1024;
 
@@ -158,6 +155,7 @@ export const DEFAULT_SNAPSHOT_UPLOAD_LIMIT_BYTES = 16 * 1024 * 1024 * 1024;
  *   process.once('SIGTERM', async () => { await server.close(); await db.close(); });
  */
 export async function createServer(db: Database, options: ServerOptions): Promise<RuVectorServer> {
+  const cluster = options.cluster;
   // Throws for an unsafe auth configuration before anything is bound.
   const security = options.security ?? await createSecurityContext({
     ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
@@ -171,9 +169,9 @@ export async function createServer(db: Database, options: ServerOptions): Promis
     authorizer: security.authorizer,
     // Permissions are checked on the collection an alias points to (an alias never widens a
     // scope): in cluster mode the aliases are the cluster's, not the local database's.
-    resolveCollection: options.cluster === undefined
+    resolveCollection: cluster === undefined
       ? (name) => (db.hasCollection(name) ? db.collection(name).name : name)
-      : (name) => (options.cluster!.hasCollection(name) ? options.cluster!.resolve(name).name : name),
+      : (name) => (cluster.hasCollection(name) ? cluster.resolve(name).name : name),
   });
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const uploadLimitBytes = options.snapshotUploadLimitBytes ?? DEFAULT_SNAPSHOT_UPLOAD_LIMIT_BYTES;
@@ -289,11 +287,8 @@ export async function createServer(db: Database, options: ServerOptions): Promis
         app.log.error({ error: (error as Error).message }, 'audit event not recorded');
       }
     });
-    const keysFileCheck = setInterval(() => {
-      security.keyStore.checkFile().catch((error: unknown) => app.log.warn({ error: (error as Error).message }, 'checking the API keys file failed'));
-    }, KEYS_FILE_CHECK_MS);
-    keysFileCheck.unref();
-    app.addHook('onClose', async () => clearInterval(keysFileCheck));
+    const stopKeysFileWatch = security.keyStore.watchFile((error) => app.log.warn({ error: error.message }, 'checking the API keys file failed'));
+    app.addHook('onClose', async () => stopKeysFileWatch());
   }
   // The documentation is public: it describes the API, holds no data.
   app.addHook('onRoute', (route) => {

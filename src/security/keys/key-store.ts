@@ -31,6 +31,8 @@ export const MAX_KEYS = 100_000;
 const KEY_FORMAT = /^rvk_([0-9a-f]{16})\.([A-Za-z0-9_-]{43})$/;
 const NAME_FORMAT = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
 const RELOAD_CHECK_MS = 1000;
+/** How often watchFile() checks the file. */
+const FILE_CHECK_MS = 2000;
 
 export interface StoredKey {
   id: string;
@@ -81,6 +83,9 @@ export class KeyStore {
   private writing: Promise<unknown> = Promise.resolve();
   private readonly recordListeners: ((record: StoredKey) => void)[] = [];
   private readonly fileListeners: ((change: KeyFileChange) => void)[] = [];
+  /** watchFile(): the callers' error reporters, and the one timer they share. */
+  private readonly fileWatchers = new Set<(error: Error) => void>();
+  private fileTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly file: string | undefined,
@@ -148,10 +153,32 @@ export class KeyStore {
 
   /**
    * Re-reads the file if it changed (the CLI edits it while a server runs) and reports the
-   * changed records; `verify()` does this lazily, a cluster node also on a timer.
+   * changed records; `verify()` does this lazily, `watchFile()` on a timer.
    */
   async checkFile(): Promise<void> {
     await this.reloadIfChanged();
+  }
+
+  /**
+   * Checks the file every 2 s so changes made by the CLI take effect, and reach the listeners
+   * (cluster replication, the audit trail), without waiting for a request to present a key.
+   * One timer per store however many callers watch; returns this caller's stop.
+   */
+  watchFile(onError: (error: Error) => void): () => void {
+    this.fileWatchers.add(onError);
+    if (this.fileTimer === undefined) {
+      this.fileTimer = setInterval(() => {
+        this.checkFile().catch((error: unknown) => { for (const report of this.fileWatchers) report(error as Error); });
+      }, FILE_CHECK_MS);
+      this.fileTimer.unref();
+    }
+    return () => {
+      this.fileWatchers.delete(onError);
+      if (this.fileWatchers.size === 0 && this.fileTimer !== undefined) {
+        clearInterval(this.fileTimer);
+        this.fileTimer = undefined;
+      }
+    };
   }
 
   /** Creates a key; the secret is in the result only, never stored. */
