@@ -11,6 +11,7 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { RuVectorConfig } from './config/index.js';
+import { parseTrustedProxies } from './config/index.js';
 import { Database, MasterKeyRotation, type EngineLimits, type EngineLogger } from './engine/index.js';
 import { keyringFromConfig } from './security/crypto/index.js';
 import { createSecretProvider, type SecretProviderOutbound } from './security/secrets/index.js';
@@ -143,7 +144,7 @@ function serverTransportFromConfig(config: RuVectorConfig, secretsOutbound: Secr
       readPerPrincipal: limits.read_per_principal, writePerPrincipal: limits.write_per_principal, adminPerPrincipal: limits.admin_per_principal,
     },
     ...(config.service.cors_origins === undefined ? {} : { corsOrigins: config.service.cors_origins.split(',').map((o) => o.trim()).filter((o) => o.length > 0) }),
-    ...(config.service.trusted_proxies === undefined ? {} : { trustedProxies: config.service.trusted_proxies.split(',').map((o) => o.trim()).filter((o) => o.length > 0) }),
+    ...(config.service.trusted_proxies === undefined ? {} : { trustedProxies: parseTrustedProxies(config.service.trusted_proxies) }),
   };
 }
 

@@ -10,3 +10,4 @@ export { resolveConfig, type ConfigProblem } from './resolve-config.js';
 export { loadConfig, DEFAULT_CONFIG_FILE, type FlagValue, type LoadConfigOptions, type LoadedConfig } from './load-config.js';
 export { redactConfig, REDACTED } from './redact.js';
 export { isLoopbackHost } from './loopback.js';
+export { parseTrustedProxies } from './trusted-proxies.js';
